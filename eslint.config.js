@@ -1,0 +1,39 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'console/dist/', 'node_modules/', 'bench/results/', 'docs/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Layering (ARCHITECTURE.md): database drivers only inside the store.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'better-sqlite3', message: 'database drivers live in src/store' }, { name: 'pg', message: 'database drivers live in src/store' }] }],
+    },
+  },
+  {
+    // The agent's pure core does no IO: no sockets, processes, files or clocks.
+    files: ['src/gateway/core/**/*.ts'],
+    ignores: ['src/gateway/core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:net', 'node:child_process', 'node:fs', 'node:fs/*', 'net', 'child_process', 'fs', '../io/*', '../../server/*', '../../store/*'], message: 'the gateway core is pure; IO lives in src/gateway/io' }] }],
+      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'time is passed in' }, { name: 'setInterval', message: 'time is passed in' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'time is passed in' }],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../server/*', '../server/*', 'fastify'], message: 'the domain does not know HTTP' }] }],
+    },
+  },
+);

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// Runs every test file with Node's test runner. PostgreSQL comes from SLUICE_TEST_PG_URL, the local
+// server at 127.0.0.1:5432, or a throwaway cluster started here (Debian's postgresql package); when
+// none can be had the PostgreSQL runs are announced as not run — and under CI=true that is a failure.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const ci = process.env.CI === 'true';
+const roots = ['src', 'test', 'console/src'];
+
+function findTests(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'dist') findTests(path, out);
+    else if (/\.test\.tsx?$/.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+async function reachable(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+function postgresBin() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base).sort().reverse();
+  for (const v of versions) if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+  return undefined;
+}
+
+/** Starts a private PostgreSQL cluster on a free port; returns its URL and a stop function. */
+async function throwawayCluster() {
+  const bin = postgresBin();
+  if (!bin) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd, args) => {
+    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+    return spawnSync(full[0], full[1], { stdio: 'pipe', encoding: 'utf8' });
+  };
+  const init = run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  if (init.status !== 0) {
+    process.stderr.write(`initdb failed: ${init.stderr}\n`);
+    return undefined;
+  }
+  const port = await freePort();
+  const start = run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  if (start.status !== 0) {
+    process.stderr.write(`pg_ctl start failed: ${start.stderr}\n`);
+    return undefined;
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function preparePostgres(env) {
+  const dialects = (env.SLUICE_TEST_DIALECTS ?? 'sqlite,postgres').split(',');
+  if (!dialects.includes('postgres')) return undefined;
+  const candidates = [env.SLUICE_TEST_PG_URL, 'postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'].filter(Boolean);
+  for (const url of candidates) {
+    if (await reachable(url)) {
+      env.SLUICE_TEST_PG_URL = url;
+      return undefined;
+    }
+  }
+  const cluster = await throwawayCluster();
+  if (cluster && (await reachable(cluster.url))) {
+    process.stdout.write(`PostgreSQL: started a throwaway cluster at ${cluster.url}\n`);
+    env.SLUICE_TEST_PG_URL = cluster.url;
+    return cluster;
+  }
+  const message = 'PostgreSQL is not reachable and no throwaway cluster could be started (install Debian\'s "postgresql" package)';
+  if (ci) {
+    process.stderr.write(`FAIL: ${message}; CI must run the PostgreSQL tests.\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`\n*** NOT RUN: every PostgreSQL test. ${message}. Running SQLite only. ***\n\n`);
+  env.SLUICE_TEST_DIALECTS = dialects.filter((d) => d !== 'postgres').join(',');
+  return undefined;
+}
+
+const env = { ...process.env };
+const cluster = await preparePostgres(env);
+const only = process.argv.slice(2);
+const files = only.length > 0 ? only : roots.flatMap((root) => findTests(root));
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit', env });
+const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+cluster?.stop();
+process.exit(code);

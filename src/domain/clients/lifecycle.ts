@@ -1,0 +1,198 @@
+import { inTransaction, type Executor } from '../../store/database.ts';
+import {
+  clientsWithIntent,
+  connectedClients,
+  deleteClientRow,
+  deleteExpiredBatch,
+  findClient,
+  findClientBySession,
+  insertClient,
+  saveClient,
+  type ClientFilter,
+} from '../../store/clients.ts';
+import { appendClientEvents, deleteClientEventsBefore, type NewClientEvent } from '../../store/client-events.ts';
+import { findServer } from '../../store/vpn-servers.ts';
+import { notFound } from '../../errors/catalogue.ts';
+import { newId } from '../shared/ids.ts';
+import type { Actor, DomainContext } from '../context.ts';
+import type { ClientEventType, EndedSession, EstablishedSession, VpnClient } from './model.ts';
+
+const event = (client: VpnClient, type: ClientEventType, at: number, actor: Actor, data: Record<string, unknown> = {}): NewClientEvent => ({
+  vpnServerId: client.vpnServerId,
+  clientId: client.id,
+  type,
+  at,
+  actor,
+  data,
+});
+
+/** A client that asked-to-be-deleted is gone for every reader, even while its session winds down. */
+const isVisible = (client: VpnClient): boolean => client.intent !== 'delete';
+
+async function requireVisibleClient(db: Executor, serverId: string, clientId: string): Promise<VpnClient> {
+  const client = await findClient(db, serverId, clientId);
+  if (!client || !isVisible(client)) throw notFound('VPN server client', clientId);
+  return client;
+}
+
+export async function getClient(ctx: DomainContext, serverId: string, clientId: string): Promise<VpnClient> {
+  return requireVisibleClient(ctx.store.db, serverId, clientId);
+}
+
+/** OpenVPN reported ESTABLISHED. Idempotent per session key, so a replayed fact changes nothing. */
+export async function recordEstablished(ctx: DomainContext, serverId: string, session: EstablishedSession): Promise<VpnClient> {
+  const client = await inTransaction(ctx.store.db, async (trx) => {
+    const existing = await findClientBySession(trx, serverId, session.sessionKey);
+    if (existing) return existing;
+    const created: VpnClient = {
+      id: newId(),
+      vpnServerId: serverId,
+      sessionKey: session.sessionKey,
+      clientIp: session.clientIp,
+      remoteIp: session.remoteIp,
+      remotePort: session.remotePort,
+      commonName: session.commonName,
+      username: session.username,
+      status: 'connected',
+      createdAt: session.startedAt,
+      disconnectedAt: null,
+      deleteAfter: null,
+      bytesSent: 0,
+      bytesReceived: 0,
+      intent: null,
+      intentAt: null,
+      intentBy: null,
+    };
+    await insertClient(trx, created);
+    await appendClientEvents(trx, [event(created, 'connected', session.startedAt, null)]);
+    return created;
+  });
+  ctx.bus.notify(serverId);
+  return client;
+}
+
+/**
+ * OpenVPN reported the session over. The record turns `disconnected` and is due for deletion
+ * `client_auto_delete_timeout` later — or goes at once if a delete was requested.
+ */
+export async function recordEnded(ctx: DomainContext, serverId: string, session: EndedSession): Promise<VpnClient | undefined> {
+  const result = await inTransaction(ctx.store.db, async (trx) => {
+    const client = await findClientBySession(trx, serverId, session.sessionKey);
+    if (!client || client.status === 'disconnected') return client;
+    const server = await findServer(trx, serverId);
+    const timeout = server?.clientAutoDeleteTimeoutSeconds ?? 3600;
+    const ended: VpnClient = {
+      ...client,
+      status: 'disconnected',
+      disconnectedAt: session.endedAt,
+      deleteAfter: session.endedAt + timeout * 1000,
+      bytesSent: session.bytesSent,
+      bytesReceived: session.bytesReceived,
+      intent: client.intent === 'delete' ? 'delete' : null,
+    };
+    const data = { bytes_sent: session.bytesSent, bytes_received: session.bytesReceived };
+    if (client.intent === 'delete' || timeout === 0) {
+      await deleteClientRow(trx, client.id);
+      await appendClientEvents(trx, [event(ended, 'disconnected', session.endedAt, null, data), event(ended, 'deleted', session.endedAt, client.intentBy)]);
+    } else {
+      await saveClient(trx, ended);
+      await appendClientEvents(trx, [event(ended, 'disconnected', session.endedAt, null, data)]);
+    }
+    return ended;
+  });
+  ctx.bus.notify(serverId);
+  return result;
+}
+
+export type IntentOutcome = 'accepted' | 'already_disconnected';
+
+/** Records the wish to disconnect before answering, so it survives a restart of either side. */
+export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor): Promise<IntentOutcome> {
+  const now = ctx.clock.now();
+  const outcome = await inTransaction(ctx.store.db, async (trx) => {
+    const client = await requireVisibleClient(trx, serverId, clientId);
+    return markDisconnect(trx, client, now, actor);
+  });
+  if (outcome === 'accepted') {
+    ctx.gateway.clientIntent(serverId, clientId);
+    ctx.bus.notify(serverId);
+  }
+  return outcome;
+}
+
+async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor): Promise<IntentOutcome> {
+  if (client.status === 'disconnected') return 'already_disconnected';
+  if (client.intent === 'disconnect') return 'accepted';
+  await saveClient(trx, { ...client, intent: 'disconnect', intentAt: now, intentBy: actor });
+  await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor)]);
+  return 'accepted';
+}
+
+/** Delete: the record disappears for readers at once; a live session is ended by the gateway. */
+export async function requestDelete(ctx: DomainContext, serverId: string, clientId: string, actor: Actor): Promise<void> {
+  const now = ctx.clock.now();
+  const live = await inTransaction(ctx.store.db, async (trx) => {
+    const client = await requireVisibleClient(trx, serverId, clientId);
+    if (client.status === 'disconnected') {
+      await deleteClientRow(trx, client.id);
+      await appendClientEvents(trx, [event(client, 'deleted', now, actor)]);
+      return false;
+    }
+    await saveClient(trx, { ...client, intent: 'delete', intentAt: now, intentBy: actor });
+    await appendClientEvents(trx, [event(client, 'delete_requested', now, actor), event(client, 'deleted', now, actor)]);
+    return true;
+  });
+  if (live) ctx.gateway.clientIntent(serverId, clientId);
+  ctx.bus.notify(serverId);
+}
+
+export interface BulkResult {
+  client: VpnClient;
+  outcome: IntentOutcome;
+}
+
+/** Disconnects every connected session matching a username and/or common name, one result each. */
+export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor): Promise<BulkResult[]> {
+  const now = ctx.clock.now();
+  const results = await inTransaction(ctx.store.db, async (trx) => {
+    const matches = (await connectedClients(trx, serverId, filter)).filter(isVisible);
+    const out: BulkResult[] = [];
+    for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor) });
+    return out;
+  });
+  for (const r of results) ctx.gateway.clientIntent(serverId, r.client.id);
+  if (results.length > 0) ctx.bus.notify(serverId);
+  return results;
+}
+
+/** Connected sessions with an intent not yet carried out: what an (re)attached agent must do. */
+export function pendingIntents(ctx: DomainContext, serverId: string): Promise<VpnClient[]> {
+  return clientsWithIntent(ctx.store.db, serverId);
+}
+
+/** Deletes every record past its retention, in batches; returns how many went. */
+export async function sweepExpiredClients(ctx: DomainContext, batch = 1000): Promise<number> {
+  const now = ctx.clock.now();
+  let total = 0;
+  for (;;) {
+    const removed = await inTransaction(ctx.store.db, async (trx) => {
+      const gone = await deleteExpiredBatch(trx, now, batch);
+      await appendClientEvents(
+        trx,
+        gone.map((key) => {
+          const [vpnServerId = '', clientId = ''] = key.split('/');
+          return { vpnServerId, clientId, type: 'deleted' as const, at: now, actor: 'retention', data: {} };
+        }),
+      );
+      return gone;
+    });
+    total += removed.length;
+    for (const serverId of new Set(removed.map((key) => key.split('/')[0] ?? ''))) ctx.bus.notify(serverId);
+    if (removed.length < batch) return total;
+  }
+}
+
+/** The audit trail outlives auto-deletion, but not forever. */
+export async function sweepOldEvents(ctx: DomainContext, keepMs: number): Promise<void> {
+  await deleteClientEventsBefore(ctx.store.db, ctx.clock.now() - keepMs);
+}

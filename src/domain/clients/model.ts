@@ -1,0 +1,46 @@
+/** A VPN client record: one OpenVPN session, from connect until it is deleted. */
+export type ClientStatus = 'connected' | 'disconnected';
+export type ClientIntent = 'disconnect' | 'delete';
+
+export interface VpnClient {
+  id: string;
+  vpnServerId: string;
+  /** `<process start>:<cid>` — OpenVPN's own identity of the session; never user, CN or address. */
+  sessionKey: string;
+  clientIp: string;
+  remoteIp: string;
+  remotePort: number;
+  commonName: string | null;
+  username: string | null;
+  status: ClientStatus;
+  createdAt: number;
+  disconnectedAt: number | null;
+  deleteAfter: number | null;
+  bytesSent: number;
+  bytesReceived: number;
+  intent: ClientIntent | null;
+  intentAt: number | null;
+  intentBy: string | null;
+}
+
+export const sessionKeyOf = (processStart: number, cid: number): string => `${processStart}:${cid}`;
+
+/** Facts the gateway reports when OpenVPN says a session is established. */
+export interface EstablishedSession {
+  sessionKey: string;
+  clientIp: string;
+  remoteIp: string;
+  remotePort: number;
+  commonName: string | null;
+  username: string | null;
+  startedAt: number;
+}
+
+export interface EndedSession {
+  sessionKey: string;
+  endedAt: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export type ClientEventType = 'connected' | 'disconnect_requested' | 'delete_requested' | 'disconnected' | 'deleted';

@@ -1,0 +1,31 @@
+import type { Store } from '../store/database.ts';
+import type { Clock } from './shared/clock.ts';
+import type { ChangeBus } from './events/bus.ts';
+
+/**
+ * What the domain tells the gateway side. Calls are notifications, not RPCs: the durable intent is
+ * already in the store when they are made, so a gateway that misses one catches up on (re)attach.
+ */
+export interface GatewayPort {
+  serverChanged(serverId: string): void;
+  serverDeleted(serverId: string): void;
+  clientIntent(serverId: string, clientId: string): void;
+}
+
+export const detachedGateway: GatewayPort = {
+  serverChanged: () => undefined,
+  serverDeleted: () => undefined,
+  clientIntent: () => undefined,
+};
+
+export interface DomainContext {
+  store: Store;
+  clock: Clock;
+  bus: ChangeBus;
+  gateway: GatewayPort;
+  /** Account id shown in CRNs and by `sluice target`; fixed at first start. */
+  accountId: string;
+}
+
+/** Who asked for a change, as recorded in the audit trail. */
+export type Actor = string | null;

@@ -1,0 +1,59 @@
+/**
+ * The reference's IAM roles. Viewer ⊂ Operator ⊂ Editor ⊂ Administrator are platform/service roles
+ * that grow by inclusion; VPNClient stands apart: it only lets a user connect with a passcode.
+ */
+export const ROLES = ['Viewer', 'Operator', 'Editor', 'Administrator', 'VPNClient'] as const;
+export type Role = (typeof ROLES)[number];
+
+const RANK: Record<Role, number> = { Viewer: 1, Operator: 2, Editor: 3, Administrator: 4, VPNClient: 0 };
+
+/** Each action names the least role that may take it. */
+export const ACTIONS = {
+  'vpn_server.read': 'Viewer',
+  'vpn_server.write': 'Editor',
+  'route.read': 'Viewer',
+  'route.write': 'Editor',
+  'client_configuration.read': 'Viewer',
+  'client.read': 'Operator',
+  'client.disconnect': 'Operator',
+  'client.delete': 'Operator',
+  'client_profile.issue': 'Editor',
+  'certificate.read': 'Viewer',
+  'certificate.write': 'Editor',
+  'identity.admin': 'Administrator',
+} as const satisfies Record<string, Role>;
+export type Action = keyof typeof ACTIONS;
+
+export interface RoleBinding {
+  role: Role;
+  /** null = every VPN server (account-wide). */
+  vpnServerId: string | null;
+}
+
+export interface Principal {
+  userId: string;
+  userName: string;
+  bindings: RoleBinding[];
+}
+
+const grants = (binding: RoleBinding, needed: Role): boolean =>
+  binding.role === needed || (RANK[needed] > 0 && RANK[binding.role] >= RANK[needed]);
+
+/** Whether the principal may take `action`, on one server or (serverId undefined) account-wide. */
+export function can(principal: Principal, action: Action, serverId?: string): boolean {
+  const needed = ACTIONS[action];
+  return principal.bindings.some(
+    (b) => grants(b, needed) && (b.vpnServerId === null || (serverId !== undefined && b.vpnServerId === serverId)),
+  );
+}
+
+/** null = every server is visible; otherwise only these ids. */
+export function visibleServerIds(principal: Principal, action: Action): Set<string> | null {
+  const needed = ACTIONS[action];
+  const relevant = principal.bindings.filter((b) => grants(b, needed));
+  if (relevant.some((b) => b.vpnServerId === null)) return null;
+  return new Set(relevant.map((b) => b.vpnServerId ?? ''));
+}
+
+export const hasRole = (principal: Principal, role: Role, serverId: string): boolean =>
+  principal.bindings.some((b) => b.role === role && (b.vpnServerId === null || b.vpnServerId === serverId));

@@ -1,0 +1,15 @@
+import { randomUUID, randomInt } from 'node:crypto';
+
+/** Ids look like the reference's (`r006-<uuid>`): 1–64 chars of [-0-9a-z_]. */
+export const ID_PREFIX = 'r001';
+export const newId = (): string => `${ID_PREFIX}-${randomUUID()}`;
+export const ID_PATTERN = '^[-0-9a-z_]{1,64}$';
+
+const adjectives = ['amber', 'brisk', 'calm', 'clever', 'daring', 'eager', 'fancy', 'gentle', 'hardy', 'jolly', 'keen', 'lively', 'mellow', 'nimble', 'polite', 'quiet', 'rapid', 'silver', 'steady', 'tidy', 'vivid', 'witty'];
+const nouns = ['badger', 'beacon', 'canyon', 'cedar', 'comet', 'delta', 'falcon', 'harbor', 'heron', 'island', 'lagoon', 'maple', 'meadow', 'otter', 'pebble', 'quarry', 'river', 'sparrow', 'summit', 'tundra', 'walnut', 'willow'];
+const pick = (words: readonly string[]): string => words[randomInt(words.length)] ?? 'x';
+
+/** A generated name in the reference's style: hyphenated random words, valid as a resource name. */
+export const generateName = (): string => `${pick(adjectives)}-${pick(nouns)}-${pick(adjectives)}-${pick(nouns)}`;
+
+export const NAME_PATTERN = '^([a-z]|[a-z][-a-z0-9]*[a-z0-9])$';

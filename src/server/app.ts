@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import { SluiceError } from '../errors/catalogue.ts';
+import { registerAuth } from './auth.ts';
+import { sendError } from './errors.ts';
+import { schemaCompiler } from './validation.ts';
+import type { AppServices } from './services.ts';
+import { registerVpnServerRoutes } from './resources/vpn-servers/routes.ts';
+import { registerClientRoutes } from './resources/clients/routes.ts';
+import { registerVpnServerRouteRoutes } from './resources/vpn-server-routes/routes.ts';
+import { registerProfileRoutes } from './resources/profiles/routes.ts';
+import { registerClientEventRoutes } from './resources/client-events/routes.ts';
+import { registerCertificateRoutes } from './resources/certificates/routes.ts';
+import { registerIdentityRoutes } from './resources/identity/routes.ts';
+import { registerUserRoutes } from './resources/users/routes.ts';
+
+export interface AppOptions {
+  logger: FastifyServerOptions['logger'];
+  /** Largest accepted request body, bytes. */
+  bodyLimit?: number;
+  trustProxy?: boolean;
+  /** Directory of the built console; served at / when present. */
+  consoleDir?: string;
+}
+
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
+/** Secrets that must never reach a log line, wherever they appear in a request. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.apikey', 'req.body.refresh_token', 'req.body.password'];
+
+export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
+  const loggerOption = options.logger === false || options.logger === undefined ? false : { ...(typeof options.logger === 'object' ? options.logger : {}), redact: REDACT };
+  const app = Fastify({
+    logger: loggerOption,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    ajv: { customOptions: {} },
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(schemaCompiler);
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new SluiceError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(String(body)));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+    }
+  });
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Sluice VPN server API',
+        version: '1.0.0',
+        description: 'Client-to-site VPN servers, shaped after the IBM Cloud VPC vpn_servers API.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+        contact: { name: 'Sluice', url: 'https://github.com/sluice-vpn/sluice' },
+      },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  registerAuth(app, services.identity);
+
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await services.ctx.store.ping();
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerIdentityRoutes(app, services);
+  registerVpnServerRoutes(app, services);
+  registerClientRoutes(app, services);
+  registerClientEventRoutes(app, services);
+  registerVpnServerRouteRoutes(app, services);
+  registerProfileRoutes(app, services);
+  registerCertificateRoutes(app, services);
+  registerUserRoutes(app, services);
+
+  const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
+  if (existsSync(consoleDir)) {
+    await app.register(fastifyStatic, { root: consoleDir, prefix: '/', wildcard: false, index: 'index.html' });
+    // Client-side routes of the console fall back to its index page; API paths keep their 404s.
+    app.get('/*', { schema: { hide: true } }, (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (path.startsWith('/v1') || path.startsWith('/identity')) throw new SluiceError('not_found', `no route for GET ${path}`);
+      return reply.sendFile('index.html');
+    });
+  }
+  return app;
+}

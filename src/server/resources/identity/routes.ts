@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import type { RequestTypeProvider } from '../../type-provider.ts';
+import { Type } from 'typebox';
+import { SluiceError } from '../../../errors/catalogue.ts';
+import { toTimestamp } from '../../../domain/shared/clock.ts';
+import type { TokenPair } from '../../../domain/identity/service.ts';
+import { principalOf } from '../../auth.ts';
+import { ErrorSchema } from '../../schemas.ts';
+import type { AppServices } from '../../services.ts';
+
+const tags = ['Identity'];
+const APIKEY_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
+
+const TokenBody = Type.Object(
+  {
+    grant_type: Type.String({ maxLength: 128, description: `${APIKEY_GRANT} or refresh_token.` }),
+    apikey: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'API key (apikey grant).' })),
+    refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Refresh token (refresh_token grant).' })),
+    response_type: Type.Optional(Type.String({ maxLength: 64, description: 'Accepted and ignored.' })),
+  },
+  { description: 'IAM token request (form-encoded).' },
+);
+
+const TokenResponse = Type.Object(
+  {
+    access_token: Type.String({ description: 'Bearer token for the API.' }),
+    refresh_token: Type.String({ description: 'Token to get a new access token.' }),
+    token_type: Type.Literal('Bearer', { description: 'Always Bearer.' }),
+    expires_in: Type.Integer({ description: 'Seconds until the access token expires.' }),
+    expiration: Type.Integer({ description: 'Expiry as Unix seconds.' }),
+  },
+  { description: 'IAM token response.' },
+);
+
+const tokenResponse = (pair: TokenPair, nowMs: number) => ({
+  access_token: pair.access.token,
+  refresh_token: pair.refresh.token,
+  token_type: 'Bearer' as const,
+  expires_in: pair.access.expiresAt - Math.floor(nowMs / 1000),
+  expiration: pair.access.expiresAt,
+});
+
+export function registerIdentityRoutes(root: FastifyInstance, services: AppServices): void {
+  const app = root.withTypeProvider<RequestTypeProvider>();
+  const { identity, ctx } = services;
+
+  app.post('/identity/token', {
+    schema: {
+      operationId: 'create_token',
+      summary: 'Exchange an API key (or refresh token) for an access token',
+      tags,
+      security: [],
+      consumes: ['application/x-www-form-urlencoded'],
+      body: TokenBody,
+      response: { 200: TokenResponse, 400: ErrorSchema },
+    },
+  }, async (request) => {
+    const body = request.body;
+    if (body.grant_type === APIKEY_GRANT) {
+      if (body.apikey === undefined) throw new SluiceError('missing_field', 'apikey is required for the apikey grant', { name: 'apikey', type: 'field' });
+      return tokenResponse(await identity.exchangeApiKey(body.apikey), ctx.clock.now());
+    }
+    if (body.grant_type === 'refresh_token') {
+      if (body.refresh_token === undefined) throw new SluiceError('missing_field', 'refresh_token is required for the refresh_token grant', { name: 'refresh_token', type: 'field' });
+      return tokenResponse(await identity.refresh(body.refresh_token), ctx.clock.now());
+    }
+    throw new SluiceError('invalid_value', `grant_type must be ${APIKEY_GRANT} or refresh_token`, { name: 'grant_type', type: 'field', value: body.grant_type });
+  });
+
+  app.post('/identity/passcode', {
+    config: { action: 'authenticated' },
+    schema: {
+      operationId: 'create_passcode',
+      summary: 'Get a one-time passcode for VPN username authentication',
+      tags,
+      response: { 200: Type.Object({ passcode: Type.String({ description: 'Use once as the VPN password.' }), expires_at: Type.String({ format: 'date-time', description: 'Expiry.' }) }), 401: ErrorSchema },
+    },
+  }, async (request) => {
+    const { passcode, expiresAt } = await identity.issuePasscode(principalOf(request).userId);
+    return { passcode, expires_at: toTimestamp(expiresAt) };
+  });
+
+  app.get('/identity/me', {
+    config: { action: 'authenticated' },
+    schema: {
+      operationId: 'get_identity',
+      summary: 'Who the token speaks for',
+      tags,
+      response: {
+        200: Type.Object({
+          id: Type.String({ description: 'User id.' }),
+          name: Type.String({ description: 'User name.' }),
+          account_id: Type.String({ description: 'Account id.' }),
+          roles: Type.Array(Type.Object({ role: Type.String(), vpn_server_id: Type.Optional(Type.String()) }), { description: 'Role bindings.' }),
+        }),
+        401: ErrorSchema,
+      },
+    },
+  }, async (request) => {
+    const principal = principalOf(request);
+    return {
+      id: principal.userId,
+      name: principal.userName,
+      account_id: ctx.accountId,
+      roles: principal.bindings.map((b) => (b.vpnServerId === null ? { role: b.role } : { role: b.role, vpn_server_id: b.vpnServerId })),
+    };
+  });
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { RequestTypeProvider } from '../../type-provider.ts';
+import { Type } from 'typebox';
+import { fieldError } from '../../../errors/catalogue.ts';
+import { renderClientProfile } from '../../../domain/profiles/client-profile.ts';
+import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
+import type { VpnServer } from '../../../domain/vpn-servers/model.ts';
+import { Id, VersionQuery, errorResponses } from '../../schemas.ts';
+import type { AppServices } from '../../services.ts';
+
+const tags = ['VPN servers'];
+const Params = Type.Object({ id: Id }, { description: 'Path parameters.' });
+const Query = Type.Object(VersionQuery);
+const ProfileText = Type.String({ description: 'OpenVPN client profile (.ovpn).' });
+
+export function registerProfileRoutes(root: FastifyInstance, services: AppServices): void {
+  const app = root.withTypeProvider<RequestTypeProvider>();
+  const { ctx, certificates } = services;
+
+  /** The CA a client needs to verify this server: the issuer of the server certificate, or its chain. */
+  const serverCaPem = async (server: VpnServer): Promise<string> => {
+    const cert = await certificates.byCrn(server.certificateCrn, 'certificate.crn');
+    if (cert.issuer_id !== null) return (await certificates.get(cert.issuer_id)).certificate_pem;
+    return cert.intermediate_pem ?? cert.certificate_pem;
+  };
+
+  app.get('/v1/vpn_servers/:id/client_configuration', {
+    config: { action: 'client_configuration.read', serverParam: 'id' },
+    schema: { operationId: 'get_vpn_server_client_configuration', summary: 'Get the client profile of a VPN server', tags, params: Params, querystring: Query, produces: ['text/plain'], response: { 200: ProfileText, ...errorResponses } },
+  }, async (request, reply) => {
+    const server = await getVpnServer(ctx, request.params.id);
+    const profile = renderClientProfile({ server, remoteHost: services.publicHost, caPem: await serverCaPem(server) });
+    return reply.type('text/plain; charset=utf-8').send(profile);
+  });
+
+  app.post('/v1/vpn_servers/:id/client_profile', {
+    config: { action: 'client_profile.issue', serverParam: 'id' },
+    schema: {
+      operationId: 'create_vpn_server_client_profile',
+      summary: 'Issue a client certificate and return a ready-to-connect profile',
+      tags,
+      params: Params,
+      querystring: Query,
+      body: Type.Object({ common_name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'Common name of the new client certificate.' }) }, { additionalProperties: false }),
+      produces: ['text/plain'],
+      response: { 200: ProfileText, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const server = await getVpnServer(ctx, request.params.id);
+    const auth = server.clientAuthentication.find((a) => a.method === 'certificate');
+    if (!auth || auth.method !== 'certificate') throw fieldError('invalid_value', 'common_name', `VPN server ${server.name} does not use certificate authentication`);
+    const cert = await certificates.issue('client', auth.client_ca.crn, request.body.common_name, undefined);
+    const profile = renderClientProfile({
+      server,
+      remoteHost: services.publicHost,
+      caPem: await serverCaPem(server),
+      client: { certificatePem: cert.certificate_pem, privateKeyPem: certificates.privateKeyOf(cert) },
+    });
+    return reply.type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(profile);
+  });
+}

@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RequestTypeProvider } from '../../type-provider.ts';
+import { Type } from 'typebox';
+import { createVpnServer, deleteVpnServer, getVpnServer, updateVpnServer } from '../../../domain/vpn-servers/service.ts';
+import { etagOf, type VpnServer } from '../../../domain/vpn-servers/model.ts';
+import { visibleServerIds } from '../../../domain/identity/roles.ts';
+import { listAllServers } from '../../../store/vpn-servers.ts';
+import { countConnected } from '../../../store/clients.ts';
+import { pageInMemory, parseSort } from '../../../store/pagination.ts';
+import { principalOf } from '../../auth.ts';
+import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
+import { errorResponses } from '../../schemas.ts';
+import type { AppServices } from '../../services.ts';
+import { presentVpnServer } from './presenter.ts';
+import { CreateBody, ListQuery, PatchBody, Query, ServerParams, VpnServerCollection, VpnServerSchema } from './schema.ts';
+
+const tags = ['VPN servers'];
+const SORTS = ['created_at', 'name'] as const;
+
+export function registerVpnServerRoutes(root: FastifyInstance, services: AppServices): void {
+  const app = root.withTypeProvider<RequestTypeProvider>();
+  const { ctx, certificates } = services;
+
+  const present = async (request: FastifyRequest, servers: VpnServer[]) => {
+    const counts = await countConnected(ctx.store.db, servers.map((s) => s.id));
+    const base = baseUrl(request);
+    return servers.map((server) =>
+      presentVpnServer(server, {
+        base,
+        publicHost: services.publicHost,
+        listenHost: services.listenHost,
+        accountId: ctx.accountId,
+        connectedClients: counts.get(server.id) ?? 0,
+      }),
+    );
+  };
+  const presentOne = async (request: FastifyRequest, server: VpnServer) => (await present(request, [server]))[0];
+
+  app.get('/v1/vpn_servers', {
+    config: { action: 'authenticated' },
+    schema: { operationId: 'list_vpn_servers', summary: 'List VPN servers', tags, querystring: ListQuery, response: { 200: VpnServerCollection, ...errorResponses } },
+  }, async (request) => {
+    const q = request.query;
+    const sort = parseSort(q.sort, SORTS, { column: 'created_at', direction: 'desc' });
+    const visible = visibleServerIds(principalOf(request), 'vpn_server.read');
+    const servers = (await listAllServers(ctx.store.db)).filter(
+      (s) =>
+        (visible === null || visible.has(s.id)) &&
+        (q.name === undefined || s.name === q.name) &&
+        (q['resource_group.id'] === undefined || s.resourceGroup?.id === q['resource_group.id']),
+    );
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const page = pageInMemory(servers, sort, (s) => (sort.column === 'name' ? s.name : s.createdAt), limit, q.start);
+    const presented = await present(request, page.items);
+    return collectionOf(request, 'vpn_servers', { ...page, items: presented }, limit, (s) => s);
+  });
+
+  app.post('/v1/vpn_servers', {
+    config: { action: 'vpn_server.write' },
+    schema: { operationId: 'create_vpn_server', summary: 'Create a VPN server', tags, querystring: Query, body: CreateBody, response: { 201: VpnServerSchema, ...errorResponses } },
+  }, async (request, reply) => {
+    const server = await createVpnServer(ctx, certificates, request.body);
+    reply.code(201).header('ETag', etagOf(server));
+    return presentOne(request, server);
+  });
+
+  app.get('/v1/vpn_servers/:id', {
+    config: { action: 'vpn_server.read', serverParam: 'id' },
+    schema: { operationId: 'get_vpn_server', summary: 'Get a VPN server', tags, params: ServerParams, querystring: Query, response: { 200: VpnServerSchema, ...errorResponses } },
+  }, async (request, reply) => {
+    const server = await getVpnServer(ctx, request.params.id);
+    reply.header('ETag', etagOf(server));
+    return presentOne(request, server);
+  });
+
+  app.patch('/v1/vpn_servers/:id', {
+    config: { action: 'vpn_server.write', serverParam: 'id' },
+    schema: {
+      operationId: 'update_vpn_server',
+      summary: 'Update a VPN server',
+      description: 'JSON merge patch. Any change other than `name` restarts the server and disconnects its clients.',
+      tags,
+      params: ServerParams,
+      querystring: Query,
+      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'ETag from a previous GET.' })) }),
+      body: PatchBody,
+      response: { 200: VpnServerSchema, 412: errorResponses[400], ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const server = await updateVpnServer(ctx, certificates, request.params.id, request.body, request.headers['if-match']);
+    reply.header('ETag', etagOf(server));
+    return presentOne(request, server);
+  });
+
+  app.delete('/v1/vpn_servers/:id', {
+    config: { action: 'vpn_server.write', serverParam: 'id' },
+    schema: {
+      operationId: 'delete_vpn_server',
+      summary: 'Delete a VPN server',
+      tags,
+      params: ServerParams,
+      querystring: Query,
+      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'ETag from a previous GET.' })) }),
+      response: { 202: Type.Null({ description: 'Deletion accepted.' }), 412: errorResponses[400], ...errorResponses },
+    },
+  }, async (request, reply) => {
+    await deleteVpnServer(ctx, request.params.id, request.headers['if-match']);
+    return reply.code(202).send();
+  });
+}

@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ConfigError, SERVE_OPTIONS, loadServeConfig, type ServeConfig, type ServeOption } from '../config/serve-config.ts';
+import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
+import { sweepExpiredClients, sweepOldEvents } from '../domain/clients/lifecycle.ts';
+import { CertificateService } from '../domain/certificates/service.ts';
+import { IdentityService } from '../domain/identity/service.ts';
+import { TokenSigner } from '../domain/identity/tokens.ts';
+import { ChangeBus } from '../domain/events/bus.ts';
+import { systemClock } from '../domain/shared/clock.ts';
+import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
+import { deleteExpiredPasscodes } from '../store/identity.ts';
+import { openStore } from '../store/database.ts';
+import type { DomainContext, GatewayPort } from '../domain/context.ts';
+import { buildApp } from './app.ts';
+import { ensureAccountId, ensureAdministrator } from './bootstrap.ts';
+
+const EVENT_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+export interface RunningSluice {
+  url: string;
+  config: ServeConfig;
+  ctx: DomainContext;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every part from config and starts listening. */
+export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningSluice> {
+  const logger = pino({ level: config.logLevel, redact: ['apikey', 'passcode', 'password', 'token', 'refresh_token'] });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const master = await loadOrCreateMasterKey(config.dataDir, env);
+  if (master.created) logger.warn({ path: master.path }, 'generated a new master key; back it up with the database');
+  const store = await openStore(config.databaseUrl);
+  logger.info({ store: store.location, dialect: store.caps.name }, 'store ready');
+
+  const gateway: GatewayPort = {
+    serverChanged: () => undefined,
+    serverDeleted: (id) => void finishVpnServerDeletion(ctx, id).catch((err: unknown) => logger.error({ err }, 'server deletion failed')),
+    clientIntent: () => undefined,
+  };
+  const ctx: DomainContext = { store, clock: systemClock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
+  const signer = new TokenSigner(deriveKey(master.key, 'token-signing'), { access: config.tokenTtlSeconds, refresh: 30 * 86_400 });
+  const identity = new IdentityService(ctx, signer, { passcodeTtlSeconds: config.passcodeTtlSeconds, principalCacheMs: 2000 });
+  const certificates = new CertificateService(ctx, master.key);
+
+  const admin = await ensureAdministrator(store.db, identity, config.dataDir, config.adminApiKey);
+  if (admin.generatedKey) {
+    // Printed once on the terminal for the operator, never through the logger.
+    process.stderr.write(`\nAdministrator API key (shown once; also in ${admin.generatedKeyFile}):\n  ${admin.generatedKey}\n\n`);
+  }
+
+  const app = await buildApp(
+    { ctx, identity, certificates, publicHost: config.publicHost, listenHost: config.listenHost },
+    { logger: { level: config.logLevel }, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy, ...(config.consoleDir && { consoleDir: config.consoleDir }) },
+  );
+
+  const sweep = setInterval(() => {
+    void (async () => {
+      const removed = await sweepExpiredClients(ctx);
+      if (removed > 0) logger.info({ removed }, 'auto-deleted disconnected clients');
+      await deleteExpiredPasscodes(store.db, ctx.clock.now());
+      await sweepOldEvents(ctx, EVENT_RETENTION_MS);
+    })().catch((err: unknown) => logger.error({ err }, 'retention sweep failed'));
+  }, config.sweepIntervalMs);
+
+  const address = await app.listen({ host: config.listenHost, port: config.listenPort });
+  logger.info({ url: address }, 'sluice ready');
+  return {
+    url: address,
+    config,
+    ctx,
+    close: async () => {
+      clearInterval(sweep);
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+const USAGE = `usage: sluice serve [--listen HOST:PORT] [--data-dir DIR] [--database URL|FILE] [--public-host HOST]
+                    [--log-level LEVEL] [--gateway embedded|none] [--openvpn-args "ARGS"] ...
+Every flag has an environment variable: ${Object.values(SERVE_OPTIONS).join(', ')}.`;
+
+/** `sluice serve`: parse flags, start, stop cleanly on SIGINT/SIGTERM. Returns the exit code. */
+export async function serveFromCommandLine(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let flags: Partial<Record<ServeOption, string>>;
+  try {
+    const options = Object.fromEntries(Object.keys(SERVE_OPTIONS).map((name) => [name, { type: 'string' as const }]));
+    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    if (parsed.values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    flags = parsed.values as Partial<Record<ServeOption, string>>;
+  } catch (error) {
+    process.stderr.write(`sluice serve: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  let running: RunningSluice;
+  try {
+    running = await startSluice(loadServeConfig(flags, env), env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sluice serve: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`sluice serve: ${(error as Error).message}\n`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,14 @@
+import type { DomainContext } from '../domain/context.ts';
+import type { IdentityService } from '../domain/identity/service.ts';
+import type { CertificateService } from '../domain/certificates/service.ts';
+
+/** Everything the HTTP layer calls into. Built once by the composition root (src/server/serve.ts). */
+export interface AppServices {
+  ctx: DomainContext;
+  identity: IdentityService;
+  certificates: CertificateService;
+  /** Host clients connect to, as written into profiles and `hostname`. */
+  publicHost: string;
+  /** Address the VPN servers listen on, shown as `private_ips`. */
+  listenHost: string;
+}

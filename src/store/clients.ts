@@ -1,0 +1,185 @@
+import type { Executor } from './database.ts';
+import type { VpnServerClientRow } from './schema.ts';
+import type { ClientIntent, ClientStatus, VpnClient } from '../domain/clients/model.ts';
+import { afterCursor, decodeCursor, encodeCursor, type Page, type SortSpec } from './pagination.ts';
+
+export function fromRow(row: VpnServerClientRow): VpnClient {
+  return {
+    id: row.id,
+    vpnServerId: row.vpn_server_id,
+    sessionKey: row.session_key,
+    clientIp: row.client_ip,
+    remoteIp: row.remote_ip,
+    remotePort: row.remote_port,
+    commonName: row.common_name,
+    username: row.username,
+    status: row.status as ClientStatus,
+    createdAt: row.created_at,
+    disconnectedAt: row.disconnected_at,
+    deleteAfter: row.delete_after,
+    bytesSent: row.bytes_sent,
+    bytesReceived: row.bytes_received,
+    intent: row.intent as ClientIntent | null,
+    intentAt: row.intent_at,
+    intentBy: row.intent_by,
+  };
+}
+
+export function toRow(client: VpnClient): VpnServerClientRow {
+  return {
+    id: client.id,
+    vpn_server_id: client.vpnServerId,
+    session_key: client.sessionKey,
+    client_ip: client.clientIp,
+    remote_ip: client.remoteIp,
+    remote_port: client.remotePort,
+    common_name: client.commonName,
+    username: client.username,
+    status: client.status,
+    created_at: client.createdAt,
+    disconnected_at: client.disconnectedAt,
+    delete_after: client.deleteAfter,
+    bytes_sent: client.bytesSent,
+    bytes_received: client.bytesReceived,
+    intent: client.intent,
+    intent_at: client.intentAt,
+    intent_by: client.intentBy,
+  };
+}
+
+export interface ClientFilter {
+  status?: ClientStatus;
+  username?: string;
+  commonName?: string;
+}
+
+/** Visible clients: a record whose delete was requested is already gone as far as the API goes. */
+function visible(db: Executor, serverId: string, filter: ClientFilter) {
+  let query = db
+    .selectFrom('vpn_server_clients')
+    .where('vpn_server_id', '=', serverId)
+    .where((eb) => eb.or([eb('intent', 'is', null), eb('intent', '!=', 'delete')]));
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.username !== undefined) query = query.where('username', '=', filter.username);
+  if (filter.commonName !== undefined) query = query.where('common_name', '=', filter.commonName);
+  return query;
+}
+
+export async function listClients(
+  db: Executor,
+  serverId: string,
+  filter: ClientFilter,
+  sort: SortSpec<'created_at'>,
+  limit: number,
+  start: string | undefined,
+): Promise<Page<VpnClient>> {
+  let query = visible(db, serverId, filter).selectAll();
+  if (start !== undefined) query = query.where(afterCursor(sort.column, sort.direction, decodeCursor(start)));
+  const rows = await query.orderBy(sort.column, sort.direction).orderBy('id', sort.direction).limit(limit + 1).execute();
+  const count = await visible(db, serverId, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const items = rows.slice(0, limit).map(fromRow);
+  const last = items.at(-1);
+  return {
+    items,
+    totalCount: Number(count.n),
+    next: rows.length > limit && last ? encodeCursor({ value: last.createdAt, id: last.id }) : undefined,
+  };
+}
+
+export async function findClient(db: Executor, serverId: string, id: string): Promise<VpnClient | undefined> {
+  const row = await db
+    .selectFrom('vpn_server_clients')
+    .selectAll()
+    .where('vpn_server_id', '=', serverId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function findClientBySession(db: Executor, serverId: string, sessionKey: string): Promise<VpnClient | undefined> {
+  const row = await db
+    .selectFrom('vpn_server_clients')
+    .selectAll()
+    .where('vpn_server_id', '=', serverId)
+    .where('session_key', '=', sessionKey)
+    .executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function insertClient(db: Executor, client: VpnClient): Promise<void> {
+  await db.insertInto('vpn_server_clients').values(toRow(client)).execute();
+}
+
+export async function saveClient(db: Executor, client: VpnClient): Promise<void> {
+  const { id: _id, vpn_server_id: _server, ...changes } = toRow(client);
+  await db.updateTable('vpn_server_clients').set(changes).where('id', '=', client.id).execute();
+}
+
+export async function deleteClientRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('vpn_server_clients').where('id', '=', id).execute();
+}
+
+export async function connectedClients(db: Executor, serverId: string, filter: ClientFilter = {}): Promise<VpnClient[]> {
+  let query = db.selectFrom('vpn_server_clients').selectAll().where('vpn_server_id', '=', serverId).where('status', '=', 'connected');
+  if (filter.username !== undefined) query = query.where('username', '=', filter.username);
+  if (filter.commonName !== undefined) query = query.where('common_name', '=', filter.commonName);
+  return (await query.execute()).map(fromRow);
+}
+
+export async function clientsWithIntent(db: Executor, serverId: string): Promise<VpnClient[]> {
+  const rows = await db
+    .selectFrom('vpn_server_clients')
+    .selectAll()
+    .where('intent', 'is not', null)
+    .where('vpn_server_id', '=', serverId)
+    .where('status', '=', 'connected')
+    .execute();
+  return rows.map(fromRow);
+}
+
+export async function countConnected(db: Executor, serverIds: readonly string[]): Promise<Map<string, number>> {
+  if (serverIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('vpn_server_clients')
+    .select(['vpn_server_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('vpn_server_id', 'in', serverIds)
+    .where('status', '=', 'connected')
+    .groupBy('vpn_server_id')
+    .execute();
+  return new Map(rows.map((r) => [r.vpn_server_id, Number(r.n)]));
+}
+
+/**
+ * Deletes up to `batch` expired records and returns how many went. Batches keep each write
+ * transaction short so the sweep never stalls ingest, even with 100 000 rows due at once.
+ */
+export async function deleteExpiredBatch(db: Executor, now: number, batch: number): Promise<string[]> {
+  const due = await db
+    .selectFrom('vpn_server_clients')
+    .select(['id', 'vpn_server_id'])
+    .where('delete_after', '<=', now)
+    .limit(batch)
+    .execute();
+  if (due.length === 0) return [];
+  await db
+    .deleteFrom('vpn_server_clients')
+    .where(
+      'id',
+      'in',
+      due.map((d) => d.id),
+    )
+    .execute();
+  return due.map((d) => `${d.vpn_server_id}/${d.id}`);
+}
+
+export async function disconnectAllOfServer(db: Executor, serverId: string, now: number, deleteAfterSeconds: number): Promise<number> {
+  const result = await db
+    .updateTable('vpn_server_clients')
+    .set({ status: 'disconnected', disconnected_at: now, delete_after: now + deleteAfterSeconds * 1000, intent: null })
+    .where('vpn_server_id', '=', serverId)
+    .where('status', '=', 'connected')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

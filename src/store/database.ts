@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
+import pg from 'pg';
+import { capabilities, type DialectCapabilities } from './dialect.ts';
+import { migrations } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+/** Store functions take an executor so the domain can compose them inside one transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface Store {
+  db: Db;
+  caps: DialectCapabilities;
+  /** Human-readable location, with any password removed, for logs. */
+  location: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns int8 as strings to protect precision; our int8 columns are epoch
+// milliseconds and byte counters, well inside Number.MAX_SAFE_INTEGER.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+export async function openStore(url: string, options: { poolSize?: number } = {}): Promise<Store> {
+  const store = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
+  await migrate(store);
+  return store;
+}
+
+function openSqlite(path: string): Store {
+  const file = path.replace(/^sqlite:(\/\/)?/, '');
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const native = new SqliteDatabase(file);
+  native.pragma('journal_mode = WAL');
+  native.pragma('synchronous = NORMAL');
+  native.pragma('foreign_keys = ON');
+  native.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  return {
+    db,
+    caps: capabilities.sqlite,
+    location: file,
+    ping: async () => {
+      native.prepare('select 1').get();
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolSize: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    caps: capabilities.postgres,
+    location: redactUrl(url),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function migrate(store: Store): Promise<void> {
+  const provider = {
+    getMigrations: async (): Promise<Record<string, Migration>> =>
+      Object.fromEntries(
+        migrations.map(([name, module]) => [name, { up: (db: Kysely<unknown>) => module.up(db, store.caps) }]),
+      ),
+  };
+  const migrator = new Migrator({ db: store.db, provider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/** The single owner of begin/commit/rollback. */
+export function inTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}

@@ -1,0 +1,117 @@
+import type { Executor } from './database.ts';
+import type { Role, RoleBinding } from '../domain/identity/roles.ts';
+
+export interface User {
+  id: string;
+  name: string;
+  disabled: boolean;
+  createdAt: number;
+}
+
+const toUser = (row: { id: string; name: string; disabled: number; created_at: number }): User => ({
+  id: row.id,
+  name: row.name,
+  disabled: row.disabled === 1,
+  createdAt: row.created_at,
+});
+
+export async function insertUser(db: Executor, user: User): Promise<void> {
+  await db.insertInto('users').values({ id: user.id, name: user.name, disabled: user.disabled ? 1 : 0, created_at: user.createdAt }).execute();
+}
+
+export async function findUser(db: Executor, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+export async function findUserByName(db: Executor, name: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+export async function listUsers(db: Executor): Promise<User[]> {
+  return (await db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute()).map(toUser);
+}
+
+export async function setUserDisabled(db: Executor, id: string, disabled: boolean): Promise<void> {
+  await db.updateTable('users').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+export async function deleteUserRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
+
+export async function bindingsOf(db: Executor, userId: string): Promise<RoleBinding[]> {
+  const rows = await db.selectFrom('role_bindings').select(['role', 'vpn_server_id']).where('user_id', '=', userId).execute();
+  return rows.map((r) => ({ role: r.role as Role, vpnServerId: r.vpn_server_id }));
+}
+
+export async function replaceBindings(db: Executor, userId: string, bindings: readonly RoleBinding[], newId: () => string): Promise<void> {
+  await db.deleteFrom('role_bindings').where('user_id', '=', userId).execute();
+  if (bindings.length === 0) return;
+  await db
+    .insertInto('role_bindings')
+    .values(bindings.map((b) => ({ id: newId(), user_id: userId, role: b.role, vpn_server_id: b.vpnServerId })))
+    .execute();
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: number;
+}
+
+export async function insertApiKey(db: Executor, key: ApiKeyRecord, keyHash: string): Promise<void> {
+  await db.insertInto('api_keys').values({ id: key.id, user_id: key.userId, name: key.name, key_hash: keyHash, created_at: key.createdAt }).execute();
+}
+
+export async function findApiKeyByHash(db: Executor, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+  return row ? { id: row.id, userId: row.user_id, name: row.name, createdAt: row.created_at } : undefined;
+}
+
+export async function findApiKey(db: Executor, id: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? { id: row.id, userId: row.user_id, name: row.name, createdAt: row.created_at } : undefined;
+}
+
+export async function listApiKeys(db: Executor, userId: string): Promise<ApiKeyRecord[]> {
+  const rows = await db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+  return rows.map((row) => ({ id: row.id, userId: row.user_id, name: row.name, createdAt: row.created_at }));
+}
+
+export async function deleteApiKeyRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('api_keys').where('id', '=', id).execute();
+}
+
+export async function insertPasscode(db: Executor, id: string, userId: string, hash: string, expiresAt: number): Promise<void> {
+  await db.insertInto('passcodes').values({ id, user_id: userId, passcode_hash: hash, expires_at: expiresAt, used_at: null }).execute();
+}
+
+/** Marks the passcode used if it is the user's, unused and unexpired; true when this call used it. */
+export async function consumePasscode(db: Executor, userId: string, hash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('passcodes')
+    .set({ used_at: now })
+    .where('passcode_hash', '=', hash)
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function deleteExpiredPasscodes(db: Executor, now: number): Promise<void> {
+  await db.deleteFrom('passcodes').where('expires_at', '<=', now).execute();
+}
+
+export async function getSetting(db: Executor, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
+}
+
+/** Sets the value unless one exists; returns the value that won (first writer wins across replicas). */
+export async function initSetting(db: Executor, key: string, value: string): Promise<string> {
+  await db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return (await getSetting(db, key)) ?? value;
+}

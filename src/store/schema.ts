@@ -1,0 +1,138 @@
+/**
+ * Row shapes of every table. Timestamps are epoch milliseconds (integers) in both dialects so that
+ * arithmetic (retention, expiry) and ordering are the same everywhere. JSON columns hold text.
+ */
+import type { Generated } from 'kysely';
+
+export interface VpnServerRow {
+  id: string;
+  name: string;
+  crn: string;
+  certificate_crn: string;
+  client_authentication: string;
+  client_auto_delete_timeout_s: number;
+  client_dns_server_ips: string;
+  client_idle_timeout: number;
+  client_ip_pool: string;
+  enable_split_tunneling: number;
+  port: number;
+  protocol: string;
+  lifecycle_state: string;
+  lifecycle_reasons: string;
+  health_state: string;
+  health_reasons: string;
+  subnets: string;
+  security_groups: string;
+  vpc: string | null;
+  resource_group: string | null;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface VpnServerRouteRow {
+  id: string;
+  vpn_server_id: string;
+  name: string;
+  destination: string;
+  action: string;
+  lifecycle_state: string;
+  health_state: string;
+  created_at: number;
+}
+
+export interface VpnServerClientRow {
+  id: string;
+  vpn_server_id: string;
+  session_key: string;
+  client_ip: string;
+  remote_ip: string;
+  remote_port: number;
+  common_name: string | null;
+  username: string | null;
+  status: string;
+  created_at: number;
+  disconnected_at: number | null;
+  delete_after: number | null;
+  bytes_sent: number;
+  bytes_received: number;
+  intent: string | null;
+  intent_at: number | null;
+  intent_by: string | null;
+}
+
+export interface ClientEventRow {
+  seq: Generated<number>;
+  vpn_server_id: string;
+  client_id: string;
+  type: string;
+  at: number;
+  actor: string | null;
+  data: string;
+}
+
+export interface UserRow {
+  id: string;
+  name: string;
+  disabled: number;
+  created_at: number;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  user_id: string;
+  name: string;
+  key_hash: string;
+  created_at: number;
+}
+
+export interface RoleBindingRow {
+  id: string;
+  user_id: string;
+  role: string;
+  vpn_server_id: string | null;
+}
+
+export interface PasscodeRow {
+  id: string;
+  user_id: string;
+  passcode_hash: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface CertificateRow {
+  id: string;
+  crn: string;
+  name: string;
+  kind: string;
+  issuer_id: string | null;
+  serial: string;
+  subject_cn: string;
+  not_before: number;
+  not_after: number;
+  certificate_pem: string;
+  intermediate_pem: string | null;
+  private_key_sealed: string | null;
+  revoked_at: number | null;
+  revocation_reason: string | null;
+  created_at: number;
+}
+
+export interface SettingRow {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  vpn_servers: VpnServerRow;
+  vpn_server_routes: VpnServerRouteRow;
+  vpn_server_clients: VpnServerClientRow;
+  client_events: ClientEventRow;
+  users: UserRow;
+  api_keys: ApiKeyRow;
+  role_bindings: RoleBindingRow;
+  passcodes: PasscodeRow;
+  certificates: CertificateRow;
+  settings: SettingRow;
+}
