@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
 import { registerAuth } from './auth.ts';
 import { sendError } from './errors.ts';
+import { finishOpenApi } from './openapi.ts';
 import { schemaCompiler } from './validation.ts';
 import type { AppServices } from './services.ts';
 import { registerVpnServerRoutes } from './resources/vpn-servers/routes.ts';
@@ -83,7 +84,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, async () => finishOpenApi(app.swagger()));
 
   registerIdentityRoutes(app, services);
   registerVpnServerRoutes(app, services);

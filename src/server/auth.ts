@@ -42,8 +42,11 @@ function requireVersion(request: FastifyRequest): void {
 export function registerAuth(app: FastifyInstance, identity: IdentityService): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
     const config = request.routeOptions.config;
+    const underV1 = request.url.startsWith('/v1/') || request.url === '/v1';
+    if (!underV1 && config.action === undefined) return;
+    // Unknown paths fall through to the not-found handler, which answers 404 without a token.
+    if (request.routeOptions.url === undefined) return;
     const match = BEARER.exec(request.headers.authorization ?? '');
     if (!match?.[1]) throw new SluiceError('not_authenticated', 'an Authorization: Bearer <token> header is required', { name: 'Authorization', type: 'header' });
     const principal = await identity.authenticate(match[1]);

@@ -4,7 +4,8 @@ import { ID_PATTERN, NAME_PATTERN } from '../domain/shared/ids.ts';
 /** Shared pieces of route schemas. Each field carries a description: the OpenAPI document is built from these. */
 export const Id = Type.String({ pattern: ID_PATTERN, minLength: 1, maxLength: 64, description: 'Unique identifier.' });
 export const Name = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 63, description: 'Lowercase name, unique in its scope.' });
-export const Href = Type.String({ format: 'uri', description: 'Absolute URL of the resource.' });
+export const Href = Type.String({ format: 'url', maxLength: 2048, description: 'Absolute URL of the resource.' });
+export const Ipv4 = Type.String({ pattern: '^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$', minLength: 7, maxLength: 15, description: 'IPv4 address.' });
 export const Crn = Type.String({ minLength: 1, maxLength: 512, description: 'Cloud resource name.' });
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 date-time, UTC, with milliseconds.' });
 

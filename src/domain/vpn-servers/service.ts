@@ -101,11 +101,13 @@ export async function createVpnServer(ctx: DomainContext, certs: CertificateDire
   const name = input.name ?? generateName();
   const port = input.port ?? DEFAULTS.port;
   const protocol = input.protocol ?? DEFAULTS.protocol;
+  // Everything the caller can get wrong is checked before anything is written (a built-in server
+  // certificate is issued only for a request that will succeed).
+  const clientAuthentication = await resolveClientAuthentication(certs, input.client_authentication);
+  if (input.certificate) await certs.requireServerCertificate(input.certificate.crn, 'certificate.crn');
   await assertNameFree(ctx, name, id);
   await assertPortFree(ctx, port, protocol, id);
-  const clientAuthentication = await resolveClientAuthentication(certs, input.client_authentication);
   const certificateCrn = input.certificate?.crn ?? (await certs.issueBuiltInServerCertificate(name));
-  await certs.requireServerCertificate(certificateCrn, 'certificate.crn');
   const now = ctx.clock.now();
   const server: VpnServer = {
     id,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Crn, Href, Id, Name, PageQuery, Timestamp, VersionQuery, collection } from '../../schemas.ts';
+import { Crn, Href, Id, Ipv4, Name, PageQuery, Timestamp, VersionQuery, collection } from '../../schemas.ts';
 
 const CrnRef = Type.Object({ crn: Crn }, { additionalProperties: false, description: 'A certificate, by CRN.' });
 const Identity = Type.Object(
@@ -29,7 +29,7 @@ const ClientAuthentication = Type.Array(Type.Union([CertificateAuth, UsernameAut
   maxItems: 2,
   description: 'Methods a client must pass, every one of them.',
 });
-const DnsIps = Type.Array(Type.Object({ address: Type.String({ format: 'ipv4', description: 'IPv4 address.' }) }, { additionalProperties: false }), {
+const DnsIps = Type.Array(Type.Object({ address: Ipv4 }, { additionalProperties: false }), {
   maxItems: 2,
   description: 'DNS servers pushed to clients.',
 });
