@@ -1,0 +1,155 @@
+/**
+ * Encodes management commands. OpenVPN's command parser (2.6 `manage.c` + `parse_line`) cuts a line
+ * at 1023 bytes and runs the tail as a new command, keeps ≤ 16 arguments of ≤ 255 bytes, silently
+ * drops control characters, and treats an argument starting with `#` or `;` as a comment. So:
+ *
+ * - Structural arguments (ids, numbers, keywords) are validated and a bad one THROWS
+ *   CommandEncodingError: sending a different command than intended is never acceptable.
+ * - Free text (kill/deny reasons) is always double-quoted with `\` and `"` escaped; control
+ *   characters are replaced by spaces and the text is TRUNCATED (at a UTF-8 boundary) to fit 255
+ *   bytes. A disconnect must not fail because of an unlucky reason text.
+ * - The finished line is checked against 1023 bytes and 16 arguments (throws; cannot happen with the
+ *   encoders below, the check guards future ones).
+ */
+import { CommandEncodingError } from './errors.ts';
+import type { ReplyShape } from './protocol.ts';
+
+export interface EncodedCommand {
+  /** Lines to write, each without its `\r\n`. More than one only for `client-auth`. */
+  lines: string[];
+  /** Reply the command gets; `none` means nothing comes back. */
+  expect: ReplyShape;
+}
+
+export const MAX_LINE_BYTES = 1023;
+export const MAX_ARG_BYTES = 255;
+export const MAX_ARGS = 16;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u001f\u007f]/;
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** A client id or key id as OpenVPN prints it: a non-negative integer. */
+function id(name: string, value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new CommandEncodingError(name, `must be a non-negative integer, got ${String(value)}`);
+  return String(value);
+}
+
+function quote(escaped: string): string {
+  return `"${escaped}"`;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\"]/g, (char) => `\\${char}`);
+}
+
+/**
+ * Quotes free text as one argument: control characters become spaces, `\` and `"` are escaped and
+ * the quoted result is cut to at most 255 bytes without splitting an escape or a UTF-8 character.
+ */
+export function quoteText(text: string): string {
+  const cleaned = text.replace(CONTROL, ' ');
+  let out = '';
+  let bytes = 2; // the quotes
+  for (const char of cleaned) {
+    const piece = char === '\\' || char === '"' ? `\\${char}` : char;
+    const size = byteLength(piece);
+    if (bytes + size > MAX_ARG_BYTES) break;
+    out += piece;
+    bytes += size;
+  }
+  return quote(out);
+}
+
+/** Quotes an argument that must arrive unchanged: throws instead of altering it. */
+export function quoteExact(name: string, text: string): string {
+  if (HAS_CONTROL.test(text)) throw new CommandEncodingError(name, 'contains control characters');
+  const quoted = quote(escape(text));
+  if (byteLength(quoted) > MAX_ARG_BYTES) throw new CommandEncodingError(name, `longer than ${MAX_ARG_BYTES} bytes once quoted`);
+  return quoted;
+}
+
+function line(args: string[]): string {
+  if (args.length > MAX_ARGS) throw new CommandEncodingError('command', `more than ${MAX_ARGS} arguments`);
+  const text = args.join(' ');
+  if (byteLength(text) > MAX_LINE_BYTES) throw new CommandEncodingError('command', `line longer than ${MAX_LINE_BYTES} bytes`);
+  return text;
+}
+
+function single(args: string[], expect: ReplyShape): EncodedCommand {
+  return { lines: [line(args)], expect };
+}
+
+export const holdRelease = (): EncodedCommand => single(['hold', 'release'], 'line');
+export const statusV3 = (): EncodedCommand => single(['status', '3'], 'block');
+export const stateOn = (): EncodedCommand => single(['state', 'on'], 'line');
+/** `state` history (block); `state all` gives everything kept. */
+export const stateHistory = (all = false): EncodedCommand => single(all ? ['state', 'all'] : ['state'], 'block');
+export const versionQuery = (): EncodedCommand => single(['version'], 'block');
+/** Announces the client's protocol version. OpenVPN 2.6 sends no reply to `version N`. */
+export const versionAnnounce = (version: number): EncodedCommand => single(['version', id('version', version)], 'none');
+export const pid = (): EncodedCommand => single(['pid'], 'line');
+export const loadStats = (): EncodedCommand => single(['load-stats'], 'line');
+export const help = (): EncodedCommand => single(['help'], 'block');
+export const bytecount = (seconds: number): EncodedCommand => single(['bytecount', id('seconds', seconds)], 'line');
+export const envFilter = (level: number): EncodedCommand => single(['env-filter', id('level', level)], 'line');
+
+export type ServerSignal = 'SIGHUP' | 'SIGTERM' | 'SIGUSR1' | 'SIGUSR2';
+export const signal = (name: ServerSignal): EncodedCommand => {
+  if (!['SIGHUP', 'SIGTERM', 'SIGUSR1', 'SIGUSR2'].includes(name)) throw new CommandEncodingError('signal', `unknown signal ${String(name)}`);
+  return single(['signal', name], 'line');
+};
+
+/** Accepts the client without pushing config. */
+export const clientAuthNt = (cid: number, kid: number): EncodedCommand => single(['client-auth-nt', id('cid', cid), id('kid', kid)], 'line');
+
+/**
+ * Accepts the client and pushes per-client config lines (e.g. `push "route 10.0.0.0 255.0.0.0"`).
+ * Config lines are not quoted (they are config syntax) but must be single clean lines and not `END`.
+ */
+export const clientAuth = (cid: number, kid: number, configLines: readonly string[]): EncodedCommand => {
+  const body = configLines.map((config, index) => {
+    const name = `config[${index}]`;
+    if (HAS_CONTROL.test(config)) throw new CommandEncodingError(name, 'contains control characters');
+    if (config.trim() === 'END') throw new CommandEncodingError(name, 'a config line cannot be END');
+    if (byteLength(config) > MAX_LINE_BYTES) throw new CommandEncodingError(name, `longer than ${MAX_LINE_BYTES} bytes`);
+    return config;
+  });
+  return { lines: [line(['client-auth', id('cid', cid), id('kid', kid)]), ...body, 'END'], expect: 'line' };
+};
+
+/**
+ * Refuses the client. `reason` goes to OpenVPN's log, `clientReason` to the client (a 2.6 client
+ * retries later when it reads `TEMP[backoff N]: text`).
+ */
+export const clientDeny = (cid: number, kid: number, reason: string, clientReason?: string): EncodedCommand => {
+  const args = ['client-deny', id('cid', cid), id('kid', kid), quoteText(reason)];
+  if (clientReason !== undefined) args.push(quoteText(clientReason));
+  return single(args, 'line');
+};
+
+/**
+ * Ends a session and tells the client to exit (`HALT`) rather than reconnect (`RESTART`, OpenVPN's
+ * default). The message is ONE argument, `HALT,<reason>`, quoted.
+ */
+export const clientKill = (cid: number, reason: string, mode: 'HALT' | 'RESTART' = 'HALT'): EncodedCommand =>
+  single(['client-kill', id('cid', cid), quoteText(`${mode},${reason}`)], 'line');
+
+/**
+ * `kill <common name>`. Avoid for UDP clients: nothing is sent to them (they notice only at ping
+ * restart). Kept for completeness; prefer clientKill.
+ */
+export const killCommonName = (commonName: string): EncodedCommand => single(['kill', quoteExact('commonName', commonName)], 'line');
+
+/** Closes the management session politely. OpenVPN replies nothing before closing. */
+export const quit = (): EncodedCommand => single(['quit'], 'none');
+
+/** Wire text of a command: its lines joined with `\r\n`, ending in `\r\n`. */
+export function wireText(command: EncodedCommand): string {
+  return command.lines.map((text) => `${text}\r\n`).join('');
+}

@@ -1,0 +1,239 @@
+/**
+ * Renders OpenVPN 2.6 server configs and stock-client profiles from plain typed specs. Pure.
+ * Invalid input throws OpenVpnConfigError naming the field; nothing is silently dropped.
+ *
+ * Choices that matter (see shared/openvpn.md):
+ * - `management-client-auth` + `management-hold`: every client waits for the agent's decision and
+ *   nobody connects before the agent listens. `auth-user-pass-optional` whenever certificates are
+ *   accepted, or certificate-only clients fail before any CONNECT.
+ * - No `auth-gen-token` (token reconnects produce ESTABLISHED without DISCONNECT), no
+ *   `username-as-common-name` (the CN must stay the certificate's).
+ * - `duplicate-cn`: several sessions per certificate; without it a new one drops the old.
+ * - Idle timeout: OpenVPN has no per-client idle option on the server (`--inactive` on a server
+ *   applies to the whole process and would exit it). So `inactive N` is PUSHED: each client ends its
+ *   own idle session. `keepalive` still drops vanished clients server-side after 2× its timeout.
+ * - Route actions: `deliver` and `translate` routes are pushed in split-tunnel mode (the client
+ *   must send that traffic into the tunnel; translate's NAT is the gateway's firewall business);
+ *   `drop` routes are not pushed — dropping is enforced by the gateway's firewall, not here.
+ */
+
+export class OpenVpnConfigError extends Error {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'OpenVpnConfigError';
+    this.field = field;
+  }
+}
+
+export type Protocol = 'udp' | 'tcp';
+
+export interface RouteSpec {
+  /** IPv4 CIDR, e.g. `10.10.0.0/16`. */
+  destination: string;
+  action: 'deliver' | 'drop' | 'translate';
+}
+
+export interface ServerConfigSpec {
+  port: number;
+  protocol: Protocol;
+  /** Address to bind; all addresses when absent. */
+  listenAddress?: string;
+  /** IPv4 CIDR the client addresses come from (`/9`–`/29`). */
+  clientIpPool: string;
+  dnsServers: readonly string[];
+  splitTunnel: boolean;
+  routes: readonly RouteSpec[];
+  /** 0 = no idle timeout. */
+  idleTimeoutSeconds: number;
+  authMethods: { certificate: boolean; username: boolean };
+  paths: {
+    ca: string;
+    cert: string;
+    key: string;
+    crl?: string;
+    /** Unix socket path; its directory should be 0700 (OpenVPN makes the socket world-writable). */
+    managementSocket: string;
+  };
+  /** `keepalive interval timeout` (seconds). Default 10 60. */
+  keepalive?: { interval: number; timeout: number };
+  /** Seconds a client has to finish the handshake and get its auth decision. Default 60. */
+  handWindow?: number;
+  /** TLS renegotiation interval (seconds). Default 3600 (OpenVPN's). */
+  renegSec?: number;
+  maxClients?: number;
+  verb?: number;
+  /** Command-line args for the process (not rendered into the file; see serverCommandLine). */
+  extraArgs?: readonly string[];
+}
+
+export interface ClientProfileSpec {
+  host: string;
+  port: number;
+  protocol: Protocol;
+  /** Prompt for user ID + passcode. */
+  username: boolean;
+  caPem: string;
+  certPem?: string;
+  keyPem?: string;
+}
+
+// ---- validation helpers ---------------------------------------------------------------------
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+function intToIpv4(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+
+export function isIpv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+function isIpv6(text: string): boolean {
+  return /^[0-9a-fA-F:]+$/.test(text) && text.includes(':') && text.split('::').length <= 2;
+}
+
+/** Parses `a.b.c.d/len` as a network address (host bits zero); returns network and netmask. */
+export function parseCidr(field: string, cidr: string, minPrefix = 0, maxPrefix = 32): { network: string; netmask: string; prefix: number } {
+  const match = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);
+  if (match === null || match[1] === undefined || match[2] === undefined || !isIpv4(match[1])) throw new OpenVpnConfigError(field, `"${cidr}" is not an IPv4 CIDR`);
+  const prefix = Number(match[2]);
+  if (prefix < minPrefix || prefix > maxPrefix) throw new OpenVpnConfigError(field, `prefix /${prefix} is outside /${minPrefix}–/${maxPrefix}`);
+  const size = 2 ** (32 - prefix);
+  const address = ipv4ToInt(match[1]);
+  if (address % size !== 0) throw new OpenVpnConfigError(field, `"${cidr}" has host bits set`);
+  return { network: match[1], netmask: intToIpv4(2 ** 32 - size), prefix };
+}
+
+function port(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new OpenVpnConfigError(field, `must be an integer 1–65535, got ${value}`);
+  return value;
+}
+
+function seconds(field: string, value: number, min = 0): number {
+  if (!Number.isInteger(value) || value < min || value > 31_536_000) throw new OpenVpnConfigError(field, `must be an integer ≥ ${min}, got ${value}`);
+  return value;
+}
+
+/** A value in the config file: quoted when it contains anything OpenVPN's parser treats specially. */
+function value(field: string, text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (text === '' || /[\u0000-\u001f\u007f]/.test(text)) throw new OpenVpnConfigError(field, 'must be non-empty and free of control characters');
+  return /[\s"'\\#;]/.test(text) ? `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"` : text;
+}
+
+function pem(field: string, text: string, label: string): string {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('-----BEGIN ') || !trimmed.includes('-----END ')) throw new OpenVpnConfigError(field, `is not PEM (${label})`);
+  if (/<\/?(ca|cert|key)>/i.test(trimmed)) throw new OpenVpnConfigError(field, 'contains an inline tag');
+  return trimmed;
+}
+
+// ---- server ---------------------------------------------------------------------------------
+
+export function renderServerConfig(spec: ServerConfigSpec): string {
+  const pool = parseCidr('clientIpPool', spec.clientIpPool, 9, 29);
+  if (!spec.authMethods.certificate && !spec.authMethods.username) throw new OpenVpnConfigError('authMethods', 'enable certificate and/or username authentication');
+  if (spec.listenAddress !== undefined && !isIpv4(spec.listenAddress) && !isIpv6(spec.listenAddress)) throw new OpenVpnConfigError('listenAddress', `"${spec.listenAddress}" is not an IP address`);
+  const keepalive = spec.keepalive ?? { interval: 10, timeout: 60 };
+  seconds('keepalive.interval', keepalive.interval, 1);
+  seconds('keepalive.timeout', keepalive.timeout, 1);
+  if (keepalive.timeout < 2 * keepalive.interval) throw new OpenVpnConfigError('keepalive.timeout', 'must be at least twice the interval');
+
+  const lines: string[] = [
+    '# Rendered by Sluice. Do not edit: changes are overwritten.',
+    'mode server',
+    'tls-server',
+    `proto ${spec.protocol === 'udp' ? 'udp' : 'tcp-server'}`,
+    `port ${port('port', spec.port)}`,
+  ];
+  if (spec.listenAddress !== undefined) lines.push(`local ${spec.listenAddress}`);
+  lines.push(
+    'dev tun',
+    'topology subnet',
+    `server ${pool.network} ${pool.netmask}`,
+    `ca ${value('paths.ca', spec.paths.ca)}`,
+    `cert ${value('paths.cert', spec.paths.cert)}`,
+    `key ${value('paths.key', spec.paths.key)}`,
+    'dh none',
+  );
+  if (spec.paths.crl !== undefined) lines.push(`crl-verify ${value('paths.crl', spec.paths.crl)}`);
+  if (!spec.authMethods.certificate) lines.push('verify-client-cert none');
+  if (spec.authMethods.certificate) lines.push('auth-user-pass-optional');
+  lines.push(
+    `management ${value('paths.managementSocket', spec.paths.managementSocket)} unix`,
+    'management-client-auth',
+    'management-hold',
+    'duplicate-cn',
+    `keepalive ${keepalive.interval} ${keepalive.timeout}`,
+    `hand-window ${seconds('handWindow', spec.handWindow ?? 60, 1)}`,
+    `reneg-sec ${seconds('renegSec', spec.renegSec ?? 3600)}`,
+    'persist-key',
+    'persist-tun',
+  );
+  if (spec.protocol === 'udp') lines.push('explicit-exit-notify 1');
+  if (spec.maxClients !== undefined) lines.push(`max-clients ${seconds('maxClients', spec.maxClients, 1)}`);
+  lines.push(`verb ${seconds('verb', spec.verb ?? 3)}`);
+
+  spec.dnsServers.forEach((dns, index) => {
+    if (isIpv4(dns)) lines.push(`push "dhcp-option DNS ${dns}"`);
+    else if (isIpv6(dns)) lines.push(`push "dhcp-option DNS6 ${dns}"`);
+    else throw new OpenVpnConfigError(`dnsServers[${index}]`, `"${dns}" is not an IP address`);
+  });
+  const routes = spec.routes.map((route, index) => {
+    const field = `routes[${index}]`;
+    if (!['deliver', 'drop', 'translate'].includes(route.action)) throw new OpenVpnConfigError(`${field}.action`, `unknown action "${String(route.action)}"`);
+    return { ...route, net: parseCidr(`${field}.destination`, route.destination) };
+  });
+  if (spec.splitTunnel) {
+    for (const route of routes) {
+      if (route.action !== 'drop') lines.push(`push "route ${route.net.network} ${route.net.netmask}"`);
+    }
+  } else {
+    lines.push('push "redirect-gateway def1"');
+  }
+  if (seconds('idleTimeoutSeconds', spec.idleTimeoutSeconds) > 0) lines.push(`push "inactive ${spec.idleTimeoutSeconds}"`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Command line for the server: `--config <file>` then the spec's extra args. */
+export function serverCommandLine(configPath: string, spec: Pick<ServerConfigSpec, 'extraArgs'>): string[] {
+  const extra = spec.extraArgs ?? [];
+  extra.forEach((arg, index) => {
+    if (arg.includes('\0')) throw new OpenVpnConfigError(`extraArgs[${index}]`, 'contains NUL');
+  });
+  return ['--config', configPath, ...extra];
+}
+
+// ---- client profile -------------------------------------------------------------------------
+
+/** A `.ovpn` profile that stock OpenVPN 2.4–2.6 clients accept (no 2.5+-only directives). */
+export function renderClientProfile(spec: ClientProfileSpec): string {
+  if (!/^[A-Za-z0-9.:-]+$/.test(spec.host)) throw new OpenVpnConfigError('host', `"${spec.host}" is not a host name or IP address`);
+  if ((spec.certPem === undefined) !== (spec.keyPem === undefined)) throw new OpenVpnConfigError('certPem', 'certificate and key go together');
+  if (spec.certPem === undefined && !spec.username) throw new OpenVpnConfigError('username', 'a profile needs a client certificate or username authentication');
+  const lines = [
+    'client',
+    'dev tun',
+    `proto ${spec.protocol === 'udp' ? 'udp' : 'tcp-client'}`,
+    `remote ${spec.host} ${port('port', spec.port)}`,
+    'resolv-retry infinite',
+    'nobind',
+    'persist-key',
+    'persist-tun',
+    'remote-cert-tls server',
+    'verb 3',
+  ];
+  if (spec.username) lines.push('auth-user-pass', 'auth-nocache');
+  lines.push('<ca>', pem('caPem', spec.caPem, 'CA certificate'), '</ca>');
+  if (spec.certPem !== undefined && spec.keyPem !== undefined) {
+    lines.push('<cert>', pem('certPem', spec.certPem, 'certificate'), '</cert>', '<key>', pem('keyPem', spec.keyPem, 'private key'), '</key>');
+  }
+  return `${lines.join('\n')}\n`;
+}
