@@ -217,7 +217,8 @@ export function serverCommandLine(configPath: string, spec: Pick<ServerConfigSpe
 export function renderClientProfile(spec: ClientProfileSpec): string {
   if (!/^[A-Za-z0-9.:-]+$/.test(spec.host)) throw new OpenVpnConfigError('host', `"${spec.host}" is not a host name or IP address`);
   if ((spec.certPem === undefined) !== (spec.keyPem === undefined)) throw new OpenVpnConfigError('certPem', 'certificate and key go together');
-  if (spec.certPem === undefined && !spec.username) throw new OpenVpnConfigError('username', 'a profile needs a client certificate or username authentication');
+  // A certificate-auth profile without <cert>/<key> is the reference's client_configuration: the
+  // user adds their own certificate and key to it.
   const lines = [
     'client',
     'dev tun',

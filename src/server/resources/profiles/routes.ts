@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
 import { Type } from 'typebox';
 import { fieldError } from '../../../errors/catalogue.ts';
-import { renderClientProfile } from '../../../domain/profiles/client-profile.ts';
+import { renderClientProfile } from '../../../gateway/openvpn-config.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
-import type { VpnServer } from '../../../domain/vpn-servers/model.ts';
+import { hasMethod, type VpnServer } from '../../../domain/vpn-servers/model.ts';
 import { Id, VersionQuery, errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 
@@ -24,12 +24,20 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     return cert.intermediate_pem ?? cert.certificate_pem;
   };
 
+  const profileSpec = (server: VpnServer, caPem: string) => ({
+    host: services.publicHost,
+    port: server.port,
+    protocol: server.protocol,
+    username: hasMethod(server, 'username'),
+    caPem,
+  });
+
   app.get('/v1/vpn_servers/:id/client_configuration', {
     config: { action: 'client_configuration.read', serverParam: 'id' },
     schema: { operationId: 'get_vpn_server_client_configuration', summary: 'Get the client profile of a VPN server', tags, params: Params, querystring: Query, produces: ['text/plain'], response: { 200: ProfileText, ...errorResponses } },
   }, async (request, reply) => {
     const server = await getVpnServer(ctx, request.params.id);
-    const profile = renderClientProfile({ server, remoteHost: services.publicHost, caPem: await serverCaPem(server) });
+    const profile = renderClientProfile(profileSpec(server, await serverCaPem(server)));
     return reply.type('text/plain; charset=utf-8').send(profile);
   });
 
@@ -50,12 +58,7 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     const auth = server.clientAuthentication.find((a) => a.method === 'certificate');
     if (!auth || auth.method !== 'certificate') throw fieldError('invalid_value', 'common_name', `VPN server ${server.name} does not use certificate authentication`);
     const cert = await certificates.issue('client', auth.client_ca.crn, request.body.common_name, undefined);
-    const profile = renderClientProfile({
-      server,
-      remoteHost: services.publicHost,
-      caPem: await serverCaPem(server),
-      client: { certificatePem: cert.certificate_pem, privateKeyPem: certificates.privateKeyOf(cert) },
-    });
+    const profile = renderClientProfile({ ...profileSpec(server, await serverCaPem(server)), certPem: cert.certificate_pem, keyPem: certificates.privateKeyOf(cert) });
     return reply.type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(profile);
   });
 }
