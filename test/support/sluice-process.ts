@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface SluiceProcess {
+  url: string;
+  adminApiKey: string;
+  dataDir: string;
+  pid: number;
+  /** Everything the process printed, for failure messages. */
+  output(): string;
+  /** SIGTERM and wait; the data dir is removed unless keepDataDir. */
+  stop(options?: { keepDataDir?: boolean; signal?: NodeJS.Signals }): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  /** Extra `sluice serve` flags. */
+  args?: string[];
+  timeoutMs?: number;
+}
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+export const TEST_ADMIN_KEY = 'test-admin-api-key-0123456789abcdef';
+
+/**
+ * A real `sluice serve` on 127.0.0.1 with a free port and its own data dir (SQLite unless
+ * SLUICE_DATABASE_URL is given). Resolves once it logs `sluice ready` with its URL.
+ */
+export async function startSluice(options: StartOptions = {}): Promise<SluiceProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-serve-'));
+  const env = {
+    ...process.env,
+    SLUICE_ADMIN_API_KEY: TEST_ADMIN_KEY,
+    SLUICE_LOG_LEVEL: 'info',
+    SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec',
+    ...options.env,
+  };
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-200_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`sluice serve did not become ready within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
+    const check = (): void => {
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sluice ready"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(deadline);
+        child.stdout?.off('data', check);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(deadline);
+      reject(new Error(`sluice serve exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+
+  return {
+    url,
+    adminApiKey: env.SLUICE_ADMIN_API_KEY,
+    dataDir,
+    pid: child.pid ?? 0,
+    output: () => output,
+    async stop(stopOptions = {}) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(stopOptions.signal ?? 'SIGTERM');
+      await exited;
+      if (!stopOptions.keepDataDir && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
