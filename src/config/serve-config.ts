@@ -18,6 +18,8 @@ export interface ServeConfig {
   trustProxy: boolean;
   bodyLimitBytes: number;
   consoleDir: string | undefined;
+  /** Seconds health stays `degraded` after OpenVPN crashed and came back. */
+  degradedSeconds: number;
 }
 
 /** Flag name → environment variable. A flag wins over its variable. */
@@ -36,6 +38,7 @@ export const SERVE_OPTIONS = {
   'trust-proxy': 'SLUICE_TRUST_PROXY',
   'body-limit': 'SLUICE_BODY_LIMIT_BYTES',
   'console-dir': 'SLUICE_CONSOLE_DIR',
+  'degraded-seconds': 'SLUICE_DEGRADED_SECONDS',
 } as const;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
 
@@ -113,6 +116,7 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     trustProxy: trustProxy === 'true',
     bodyLimitBytes: integer(label('body-limit'), get('body-limit'), 1_048_576, 1024, 64 * 1_048_576, problems),
     consoleDir: get('console-dir'),
+    degradedSeconds: integer(label('degraded-seconds'), get('degraded-seconds'), 60, 0, 86_400, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, SERVE_OPTIONS, loadServeConfig, type ServeConfig, type ServeOption } from '../config/serve-config.ts';
-import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
 import { sweepExpiredClients, sweepOldEvents } from '../domain/clients/lifecycle.ts';
 import { CertificateService } from '../domain/certificates/service.ts';
 import { IdentityService } from '../domain/identity/service.ts';
@@ -12,7 +12,9 @@ import { systemClock } from '../domain/shared/clock.ts';
 import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
 import { deleteExpiredPasscodes } from '../store/identity.ts';
 import { openStore } from '../store/database.ts';
-import type { DomainContext, GatewayPort } from '../domain/context.ts';
+import type { DomainContext } from '../domain/context.ts';
+import { GatewayAgent } from '../gateway/agent/agent.ts';
+import { GatewayLink, type LinkDeps } from './gateway-link.ts';
 import { buildApp } from './app.ts';
 import { ensureAccountId, ensureAdministrator } from './bootstrap.ts';
 
@@ -34,15 +36,18 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   const store = await openStore(config.databaseUrl);
   logger.info({ store: store.location, dialect: store.caps.name }, 'store ready');
 
-  const gateway: GatewayPort = {
-    serverChanged: () => undefined,
-    serverDeleted: (id) => void finishVpnServerDeletion(ctx, id).catch((err: unknown) => logger.error({ err }, 'server deletion failed')),
-    clientIntent: () => undefined,
-  };
-  const ctx: DomainContext = { store, clock: systemClock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
+  // The link and the domain refer to each other: the link answers the agent from the domain, and
+  // the domain notifies the agent through the link.
+  const late: { deps?: LinkDeps } = {};
+  const link = new GatewayLink(() => {
+    if (!late.deps) throw new Error('gateway link used before start-up finished');
+    return late.deps;
+  });
+  const ctx: DomainContext = { store, clock: systemClock, bus: new ChangeBus(), gateway: link, accountId: await ensureAccountId(store.db) };
   const signer = new TokenSigner(deriveKey(master.key, 'token-signing'), { access: config.tokenTtlSeconds, refresh: 30 * 86_400 });
   const identity = new IdentityService(ctx, signer, { passcodeTtlSeconds: config.passcodeTtlSeconds, principalCacheMs: 2000 });
   const certificates = new CertificateService(ctx, master.key);
+  late.deps = { ctx, identity, certificates };
 
   const admin = await ensureAdministrator(store.db, identity, config.dataDir, config.adminApiKey);
   if (admin.generatedKey) {
@@ -65,6 +70,23 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   }, config.sweepIntervalMs);
 
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
+  let agent: GatewayAgent | undefined;
+  if (config.gateway === 'embedded') {
+    agent = new GatewayAgent(
+      link,
+      {
+        gatewayDir: join(config.dataDir, 'gateway'),
+        openvpnBinary: config.openvpnBinary,
+        extraArgs: config.openvpnArgs,
+        timers: {},
+        degradedForMs: config.degradedSeconds * 1000,
+        now: () => Date.now(),
+      },
+      logger.child({ part: 'gateway' }),
+    );
+    link.connectAgent((notice) => agent?.notify(notice));
+    await agent.start();
+  }
   logger.info({ url: address }, 'sluice ready');
   return {
     url: address,
@@ -72,6 +94,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     ctx,
     close: async () => {
       clearInterval(sweep);
+      // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
+      agent?.detach();
       await app.close();
       await store.close();
     },

@@ -105,3 +105,22 @@ export async function serverUsingPort(db: Executor, port: number, protocol: stri
     .executeTakeFirst();
   return row?.name;
 }
+
+/** Lifecycle and health as the gateway reports them; not a user edit, so the ETag stays. */
+export async function setServerState(
+  db: Executor,
+  id: string,
+  state: { lifecycle: string; lifecycleReasons: unknown[]; health: string; healthReasons: unknown[] },
+): Promise<void> {
+  await db
+    .updateTable('vpn_servers')
+    .set({
+      lifecycle_state: state.lifecycle,
+      lifecycle_reasons: JSON.stringify(state.lifecycleReasons),
+      health_state: state.health,
+      health_reasons: JSON.stringify(state.healthReasons),
+    })
+    .where('id', '=', id)
+    .where('lifecycle_state', '!=', 'deleting')
+    .execute();
+}

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,15 @@ export interface SluiceProcess {
   pid: number;
   /** Everything the process printed, for failure messages. */
   output(): string;
-  /** SIGTERM and wait; the data dir is removed unless keepDataDir. */
+  /**
+   * SIGTERM and wait. OpenVPN processes outlive `sluice serve` by design; they are killed too
+   * unless keepDataDir (a restart test), and the data dir is removed.
+   */
   stop(options?: { keepDataDir?: boolean; signal?: NodeJS.Signals }): Promise<void>;
+  /** Pids of the openvpn servers this instance's gateway runs. */
+  openvpnPids(): number[];
+  /** Pid of one VPN server's openvpn, from its pid file. */
+  openvpnPidOf(serverId: string): number | undefined;
 }
 
 export interface StartOptions {
@@ -74,10 +81,51 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
     dataDir,
     pid: child.pid ?? 0,
     output: () => output,
+    openvpnPids: () => openvpnPids(dataDir),
+    openvpnPidOf: (serverId) => pidOf(join(dataDir, 'gateway', serverId)),
     async stop(stopOptions = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(stopOptions.signal ?? 'SIGTERM');
       await exited;
-      if (!stopOptions.keepDataDir && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (stopOptions.keepDataDir) return;
+      await killAll(openvpnPids(dataDir));
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export function openvpnPids(dataDir: string): number[] {
+  const gateway = join(dataDir, 'gateway');
+  if (!existsSync(gateway)) return [];
+  return readdirSync(gateway).flatMap((server) => {
+    const pid = pidOf(join(gateway, server));
+    return pid === undefined ? [] : [pid];
+  });
+}
+
+function pidOf(serverDir: string): number | undefined {
+  try {
+    const content = JSON.parse(readFileSync(join(serverDir, 'openvpn.pid'), 'utf8')) as { pid?: number };
+    return typeof content.pid === 'number' ? content.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGTERM, then SIGKILL for any still there after 5 s; resolves when all are gone. */
+export async function killAll(pids: number[]): Promise<void> {
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (pids.some(alive)) {
+    if (Date.now() > deadline) for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

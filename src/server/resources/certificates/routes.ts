@@ -3,6 +3,8 @@ import type { RequestTypeProvider } from '../../type-provider.ts';
 import { Type } from 'typebox';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { StoredCertificate } from '../../../store/certificates.ts';
+import { revokeAndDisconnect } from '../../../domain/certificates/revocation.ts';
+import { actorOf } from '../../auth.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { Crn, Href, Id, Name, PageQuery, Timestamp, VersionQuery, collection, errorResponses } from '../../schemas.ts';
@@ -126,7 +128,7 @@ export function registerCertificateRoutes(root: FastifyInstance, services: AppSe
       response: { 200: CertificateSchema, ...errorResponses },
     },
   }, async (request) => {
-    const revoked = await certs.revoke(request.params.id, request.body?.reason ?? 'unspecified');
+    const revoked = await revokeAndDisconnect(services.ctx, certs, request.params.id, request.body?.reason ?? 'unspecified', actorOf(request));
     return present(revoked, baseUrl(request));
   });
 

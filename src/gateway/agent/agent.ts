@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { ControlNotice, ControlPlaneChannel } from '../channel.ts';
+import { ServerRuntime, type RuntimeOptions } from './server-runtime.ts';
+
+const TICK_MS = 250;
+
+/**
+ * The gateway agent: one ServerRuntime per VPN server this host runs. It learns what to run from
+ * the control plane and re-reads it on every notice, so a lost notice costs latency, not state.
+ * Work for one server is serialised; servers proceed independently.
+ */
+export class GatewayAgent {
+  private readonly runtimes = new Map<string, ServerRuntime>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly channel: ControlPlaneChannel,
+    private readonly options: RuntimeOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { serverIds } = await this.channel.request({ type: 'list_servers' });
+    await Promise.all(serverIds.map((serverId) => this.enqueue(serverId, () => this.apply(serverId))));
+    this.ticker = setInterval(() => {
+      for (const runtime of this.runtimes.values()) runtime.tick();
+    }, TICK_MS);
+    this.ticker.unref();
+  }
+
+  /** Lets go of every management socket; OpenVPN keeps serving its users. */
+  detach(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    for (const runtime of this.runtimes.values()) runtime.detach();
+  }
+
+  notify(notice: ControlNotice): void {
+    void this.enqueue(notice.serverId, async () => {
+      if (notice.type === 'server_changed') await this.apply(notice.serverId);
+      else if (notice.type === 'server_deleted') await this.remove(notice.serverId);
+      else await this.runtimes.get(notice.serverId)?.executeKills();
+    });
+  }
+
+  /** Resolves when every queued piece of work for the server is done (tests, shutdown). */
+  settled(serverId: string): Promise<void> {
+    return this.queues.get(serverId) ?? Promise.resolve();
+  }
+
+  private enqueue(serverId: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.queues.get(serverId) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+      this.log.error({ serverId, err: error }, 'gateway work failed');
+    });
+    this.queues.set(serverId, next);
+    return next;
+  }
+
+  private async apply(serverId: string): Promise<void> {
+    const { server } = await this.channel.request({ type: 'get_server', serverId });
+    if (!server) return this.remove(serverId);
+    const existing = this.runtimes.get(serverId);
+    if (existing) return existing.update(server);
+    const runtime = new ServerRuntime(serverId, this.channel, this.options, this.log);
+    this.runtimes.set(serverId, runtime);
+    await runtime.start(server);
+  }
+
+  private async remove(serverId: string): Promise<void> {
+    const runtime = this.runtimes.get(serverId);
+    if (!runtime) {
+      await this.channel.request({ type: 'server_stopped', serverId });
+      return;
+    }
+    this.runtimes.delete(serverId);
+    runtime.remove();
+  }
+}

@@ -1,0 +1,81 @@
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerSpec } from '../channel.ts';
+import { renderServerConfig } from '../openvpn-config.ts';
+
+/** Where one VPN server's OpenVPN lives on the gateway host. The directory is 0700: it holds the
+ * private key and the management socket (which OpenVPN creates world-writable). */
+export interface ServerPaths {
+  dir: string;
+  config: string;
+  pidFile: string;
+  log: string;
+  socket: string;
+  revision: string;
+}
+
+export function serverPaths(gatewayDir: string, serverId: string): ServerPaths {
+  const dir = join(gatewayDir, serverId);
+  return {
+    dir,
+    config: join(dir, 'server.conf'),
+    pidFile: join(dir, 'openvpn.pid'),
+    log: join(dir, 'openvpn.log'),
+    socket: join(dir, 'mgmt.sock'),
+    revision: join(dir, 'revision'),
+  };
+}
+
+export interface TestTimers {
+  keepalive?: { interval: number; timeout: number };
+  handWindow?: number;
+}
+
+/** Writes certificates, key, CRL and config for the spec; returns nothing secret. */
+export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: TestTimers): void {
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  chmodSync(paths.dir, 0o700);
+  const file = (name: string, text: string): string => {
+    const path = join(paths.dir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    chmodSync(path, 0o600);
+    return path;
+  };
+  const ca = file('ca.pem', spec.clientCaPem);
+  const cert = file('cert.pem', spec.serverCertificatePem);
+  const key = file('key.pem', spec.serverKeyPem);
+  const crl = spec.crlPem === undefined ? undefined : file('crl.pem', spec.crlPem);
+  const config = renderServerConfig({
+    port: spec.port,
+    protocol: spec.protocol,
+    clientIpPool: spec.clientIpPool,
+    dnsServers: spec.dnsServers,
+    splitTunnel: spec.splitTunnel,
+    // Routes are pushed per client at connect time, so changing them needs no restart.
+    routes: [],
+    idleTimeoutSeconds: spec.idleTimeoutSeconds,
+    authMethods: spec.authMethods,
+    paths: { ca, cert, key, ...(crl !== undefined && { crl }), managementSocket: paths.socket },
+    ...(timers.keepalive && { keepalive: timers.keepalive }),
+    ...(timers.handWindow !== undefined && { handWindow: timers.handWindow }),
+  });
+  file('server.conf', config);
+  file('revision', spec.revision);
+}
+
+/** Updates only the CRL, which OpenVPN re-reads at each handshake: revocations need no restart. */
+export function writeCrl(paths: ServerPaths, crlPem: string | undefined): void {
+  if (crlPem !== undefined) writeFileSync(join(paths.dir, 'crl.pem'), crlPem, { mode: 0o600 });
+}
+
+export function readRevision(paths: ServerPaths): string | undefined {
+  try {
+    return readFileSync(paths.revision, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeServerFiles(paths: ServerPaths): void {
+  rmSync(paths.dir, { recursive: true, force: true });
+}

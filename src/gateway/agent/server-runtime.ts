@@ -1,0 +1,366 @@
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { ControlPlaneChannel, LiveSession, ServerSpec, ServerStateReport } from '../channel.ts';
+import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction, type SupervisorInput, type SupervisorPolicy, type SupervisorState } from '../core/supervisor.ts';
+import type { SessionFact, SessionKey } from '../core/sessions.ts';
+import type { StatusSnapshot } from '../core/status.ts';
+import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
+import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
+import { parseCidr } from '../openvpn-config.ts';
+import { readRevision, removeServerFiles, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+
+export interface RuntimeOptions {
+  gatewayDir: string;
+  openvpnBinary: string;
+  extraArgs: string[];
+  timers: TestTimers;
+  policy?: Partial<SupervisorPolicy>;
+  /** How long health stays `degraded` after OpenVPN died and came back. */
+  degradedForMs: number;
+  now(): number;
+}
+
+const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
+
+/**
+ * Runs one VPN server: renders its files, starts (or re-adopts) `openvpn`, holds the management
+ * socket, turns session facts into reports, answers auth, executes kills and keeps the process
+ * alive. Decisions about the process come from the pure supervisor; this class only carries them
+ * out.
+ */
+export class ServerRuntime {
+  private state: SupervisorState = initialSupervisorState;
+  private readonly policy: SupervisorPolicy;
+  private readonly paths: ServerPaths;
+  private spec: ServerSpec | undefined;
+  private process: OpenVpnProcess | undefined;
+  private connection: ManagementConnection | undefined;
+  private readonly killsSent = new Set<string>();
+  private restartAfterStop = false;
+  private removeAfterStop = false;
+  private lastCrashAt: number | undefined;
+  private lastReport = '';
+  private attaching = false;
+  /** Pid of the process that reached `attached`: its exit is a crash, not a failed start. */
+  private servedBy: number | undefined;
+
+  constructor(
+    readonly serverId: string,
+    private readonly channel: ControlPlaneChannel,
+    private readonly options: RuntimeOptions,
+    private readonly log: Logger,
+  ) {
+    this.policy = { ...defaultPolicy, ...options.policy };
+    this.paths = serverPaths(options.gatewayDir, serverId);
+  }
+
+  get running(): boolean {
+    return this.state.phase !== 'stopped';
+  }
+
+  /** Starts the server, re-adopting an `openvpn` left running by a previous control plane. */
+  async start(spec: ServerSpec): Promise<void> {
+    this.spec = spec;
+    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision;
+    const adopted = adoptable ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
+    if (adopted) {
+      writeCrl(this.paths, spec.crlPem);
+      this.dispatch({ type: 'start' }, false);
+      this.track(adopted.process);
+      this.dispatch({ type: 'adopted', pid: adopted.process.pid });
+      return;
+    }
+    await this.stopStray();
+    writeServerFiles(this.paths, spec, this.options.timers);
+    this.dispatch({ type: 'start' });
+  }
+
+  /** The control plane says the server changed: restart on a new revision, else refresh quietly. */
+  async update(spec: ServerSpec): Promise<void> {
+    const previous = this.spec;
+    this.spec = spec;
+    if (previous?.revision === spec.revision) {
+      writeCrl(this.paths, spec.crlPem);
+      await this.report();
+      return;
+    }
+    this.log.info({ serverId: this.serverId }, 'configuration changed; restarting openvpn');
+    this.restartAfterStop = true;
+    this.lastReport = '';
+    this.dispatch({ type: 'stop' });
+  }
+
+  /** The server was deleted: stop OpenVPN, remove its files, then tell the control plane. */
+  remove(): void {
+    this.removeAfterStop = true;
+    if (this.state.phase === 'stopped') void this.afterStopped();
+    else this.dispatch({ type: 'stop' });
+  }
+
+  /** Leaves OpenVPN running for the next control plane and lets go of the socket. */
+  detach(): void {
+    this.connection?.close();
+    this.connection = undefined;
+  }
+
+  tick(): void {
+    this.dispatch({ type: 'tick' });
+    if (this.lastCrashAt !== undefined && this.options.now() - this.lastCrashAt > this.options.degradedForMs) {
+      this.lastCrashAt = undefined;
+      void this.report();
+    }
+  }
+
+  /** Executes disconnect/delete intents recorded in the store for sessions of this process. */
+  async executeKills(): Promise<void> {
+    const connection = this.connection;
+    if (!connection?.isOpen) return;
+    const { kills } = await this.channel.request({ type: 'pending_kills', serverId: this.serverId });
+    const epoch = connection.processStart;
+    for (const kill of kills) {
+      const [start, cid] = kill.sessionKey.split(':').map(Number);
+      if (start !== epoch || cid === undefined || this.killsSent.has(kill.sessionKey)) continue;
+      this.killsSent.add(kill.sessionKey);
+      await connection.killClient(cid, kill.reason).catch((error: unknown) => {
+        // Gone already: the DISCONNECT (or the next reconcile) settles the record.
+        this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
+      });
+    }
+  }
+
+  private dispatch(input: SupervisorInput, act = true): void {
+    const step = supervise(this.state, input, this.options.now(), this.policy);
+    const before = this.state;
+    this.state = step.state;
+    if (act) for (const action of step.actions) void this.perform(action);
+    if (before.phase !== this.state.phase || before.attached !== this.state.attached) {
+      void this.report();
+      if (this.state.phase === 'stopped' && before.phase !== 'stopped') void this.afterStopped();
+    }
+  }
+
+  private async perform(action: SupervisorAction): Promise<void> {
+    try {
+      if (action.type === 'spawn') await this.spawn();
+      else if (action.type === 'attach') await this.attach();
+      else this.process?.signal(action.signal);
+    } catch (error) {
+      this.log.warn({ serverId: this.serverId, err: error }, `openvpn ${action.type} failed`);
+      if (action.type === 'spawn') this.dispatch({ type: 'spawn-failed', error: String(error) });
+    }
+  }
+
+  private async spawn(): Promise<void> {
+    if (this.spec && readRevision(this.paths) !== this.spec.revision) writeServerFiles(this.paths, this.spec, this.options.timers);
+    const process = await OpenVpnProcess.spawn({
+      binary: this.options.openvpnBinary,
+      configPath: this.paths.config,
+      extraArgs: this.options.extraArgs,
+      cwd: this.paths.dir,
+      detached: true,
+      pidFile: this.paths.pidFile,
+      logFile: this.paths.log,
+    });
+    this.track(process);
+    this.dispatch({ type: 'spawned', pid: process.pid });
+  }
+
+  private track(process: OpenVpnProcess): void {
+    this.process = process;
+    void process.exited.then((exit) => {
+      if (this.process !== process) return;
+      // The management socket usually closes first, so "was serving" is remembered per process.
+      if (this.state.wanted && this.servedBy === process.pid) this.lastCrashAt = this.options.now();
+      this.log.warn({ serverId: this.serverId, pid: process.pid, code: exit.code, signal: exit.signal }, 'openvpn exited');
+      this.connection?.close();
+      this.connection = undefined;
+      this.killsSent.clear();
+      this.dispatch({ type: 'exited', pid: process.pid, code: exit.code, signal: exit.signal });
+      // Every session of that process is over; the store learns it now rather than at re-attach.
+      void this.reconcileWith([]).catch(() => undefined);
+    });
+  }
+
+  /** Connects to the management socket, releases the hold, reconciles, executes pending intents. */
+  private async attach(): Promise<void> {
+    if (this.attaching) return;
+    this.attaching = true;
+    try {
+      const connection = await this.connectWithRetry();
+      if (!connection) return;
+      this.connection = connection;
+      const saved = readPidFile(this.paths.pidFile)?.processStart;
+      if (saved !== undefined) connection.setProcessStart(saved);
+      connection.on('fact', (fact) => void this.onFact(fact).catch((error: unknown) => this.log.error({ serverId: this.serverId, err: error }, 'session fact failed')));
+      connection.on('close', ({ error }) => {
+        if (this.connection !== connection) return;
+        this.connection = undefined;
+        if (error) this.dispatch({ type: 'detached' });
+      });
+      await connection.holdRelease();
+      const status = await this.statusWhenServing(connection);
+      await this.reconcileWith(this.liveFrom(status, connection.processStart ?? 0));
+      this.servedBy = this.process?.pid;
+      this.dispatch({ type: 'attached' });
+      await this.executeKills();
+    } finally {
+      this.attaching = false;
+    }
+  }
+
+  private async connectWithRetry(): Promise<ManagementConnection | undefined> {
+    const deadline = this.options.now() + this.policy.attachTimeoutMs;
+    while (this.options.now() < deadline && this.process?.exitStatus === undefined) {
+      if (existsSync(this.paths.socket)) {
+        const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000 });
+        try {
+          await connection.connect();
+          return connection;
+        } catch {
+          connection.close();
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return undefined;
+  }
+
+  /** `status` is refused until the hold is released and the server initialised; ask until it answers. */
+  private async statusWhenServing(connection: ManagementConnection): Promise<StatusSnapshot> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await connection.status();
+      } catch (error) {
+        if (attempt > 100 || !connection.isOpen) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  private liveFrom(status: StatusSnapshot, processStart: number): LiveSession[] {
+    return status.clients
+      .filter((c) => c.virtualAddress !== undefined && c.virtualAddress !== '')
+      .map((c) => ({
+        sessionKey: `${processStart}:${c.cid}`,
+        clientIp: c.virtualAddress ?? '',
+        remoteIp: c.realAddress?.ip ?? '',
+        remotePort: c.realAddress?.port ?? 0,
+        commonName: c.commonName && c.commonName !== 'UNDEF' ? c.commonName : null,
+        username: c.username ?? null,
+        startedAt: c.connectedSince ?? this.options.now(),
+      }));
+  }
+
+  private async reconcileWith(live: LiveSession[]): Promise<void> {
+    const result = await this.channel.request({ type: 'reconcile', serverId: this.serverId, live, endedAt: this.options.now() });
+    if (result.ended > 0 || result.discovered > 0) this.log.info({ serverId: this.serverId, ...result }, 'reconciled sessions with openvpn');
+  }
+
+  private async onFact(fact: SessionFact): Promise<void> {
+    if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
+    switch (fact.type) {
+      case 'auth_request':
+        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName));
+        return;
+      case 'established':
+        await this.channel.request({
+          type: 'session_established',
+          serverId: this.serverId,
+          session: {
+            sessionKey: keyText(fact.key),
+            clientIp: fact.clientIp ?? '',
+            remoteIp: fact.remoteIp ?? '',
+            remotePort: fact.remotePort ?? 0,
+            commonName: this.spec?.authMethods.certificate ? (fact.commonName ?? null) : null,
+            username: this.spec?.authMethods.username ? (fact.username ?? null) : null,
+            startedAt: fact.startedAt,
+          },
+        });
+        await this.executeKills();
+        return;
+      case 'disconnected':
+        this.killsSent.delete(keyText(fact.key));
+        if (!fact.wasEstablished) return;
+        await this.channel.request({
+          type: 'session_ended',
+          serverId: this.serverId,
+          session: { sessionKey: keyText(fact.key), endedAt: fact.endedAt, bytesSent: fact.bytesSent ?? 0, bytesReceived: fact.bytesReceived ?? 0 },
+        });
+        return;
+      case 'auth_expired':
+        return;
+    }
+  }
+
+  /**
+   * A REAUTH is the hourly TLS renegotiation of a session that already passed: the one-time
+   * passcode it repeats is spent, and the certificate is checked again by TLS and the CRL.
+   */
+  private async decide(reauth: boolean, username: string | undefined, password: string | undefined, commonName: string | undefined): Promise<AuthDecision> {
+    if (reauth) return { allow: true };
+    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName });
+    if (!decision.allow) return { allow: false, reason: decision.reason, clientReason: 'AUTH_FAILED' };
+    const routes = this.spec?.splitTunnel ? this.spec.routes.filter((r) => r.action !== 'drop') : [];
+    const config = routes.map((r) => {
+      const { network, netmask } = parseCidr('routes.destination', r.destination);
+      return `push "route ${network} ${netmask}"`;
+    });
+    return config.length > 0 ? { allow: true, config } : { allow: true };
+  }
+
+  private rememberEpoch(processStart: number): void {
+    const saved = readPidFile(this.paths.pidFile);
+    if (saved && saved.processStart !== processStart) writePidFile(this.paths.pidFile, { ...saved, processStart });
+  }
+
+  /** A process that outlived a removed server or a changed revision is not ours to keep. */
+  private async stopStray(): Promise<void> {
+    const stray = existsSync(this.paths.pidFile) ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
+    if (stray) await stray.process.stop(this.policy.stopTimeoutMs);
+    removePidFile(this.paths.pidFile);
+  }
+
+  private async afterStopped(): Promise<void> {
+    this.process = undefined;
+    removePidFile(this.paths.pidFile);
+    if (this.removeAfterStop) {
+      removeServerFiles(this.paths);
+      await this.channel.request({ type: 'server_stopped', serverId: this.serverId });
+      return;
+    }
+    if (this.restartAfterStop && this.spec) {
+      this.restartAfterStop = false;
+      writeServerFiles(this.paths, this.spec, this.options.timers);
+      this.dispatch({ type: 'start' });
+    }
+  }
+
+  private stateReport(): ServerStateReport {
+    const s = this.state;
+    const exit = s.lastExit;
+    const exitText = exit ? `openvpn exited${exit.code !== null ? ` with code ${exit.code}` : ''}${exit.signal ? ` on ${exit.signal}` : ''} at ${new Date(exit.at).toISOString()}` : '';
+    if (s.phase === 'running' && s.attached) {
+      if (this.lastCrashAt !== undefined) {
+        return { lifecycle: 'stable', health: 'degraded', reasons: [{ code: 'openvpn_restarted', message: `${exitText}; restarted and sessions reconciled` }] };
+      }
+      return { lifecycle: 'stable', health: 'ok', reasons: [] };
+    }
+    if (s.phase === 'backoff') {
+      const everRan = this.lastCrashAt !== undefined;
+      const log = (this.process?.recentOutput ?? '').trim().split('\n').at(-1) ?? '';
+      return everRan
+        ? { lifecycle: 'stable', health: 'degraded', reasons: [{ code: 'openvpn_restarting', message: `${exitText}; restarting` }] }
+        : { lifecycle: 'failed', health: 'faulted', reasons: [{ code: 'openvpn_failed_to_start', message: `${exitText || 'openvpn did not start'}; see ${this.paths.log}${log ? `: ${log}` : ''}` }] };
+    }
+    return { lifecycle: 'pending', health: 'inapplicable', reasons: [] };
+  }
+
+  private async report(): Promise<void> {
+    if (this.removeAfterStop || this.restartAfterStop) return;
+    const state = this.stateReport();
+    const text = JSON.stringify(state);
+    if (text === this.lastReport) return;
+    this.lastReport = text;
+    await this.channel.request({ type: 'server_state', serverId: this.serverId, state }).catch((error: unknown) => this.log.warn({ err: error }, 'state report failed'));
+  }
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { AgentReply, AgentRequest, ControlNotice, ControlPlaneChannel, LiveSession, ServerSpec } from '../gateway/channel.ts';
+import { recordEnded, recordEstablished, pendingIntents } from '../domain/clients/lifecycle.ts';
+import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
+import { hasMethod, type VpnServer } from '../domain/vpn-servers/model.ts';
+import type { CertificateService } from '../domain/certificates/service.ts';
+import type { IdentityService } from '../domain/identity/service.ts';
+import type { DomainContext, GatewayPort } from '../domain/context.ts';
+import { connectedClients } from '../store/clients.ts';
+import { findServer, listAllServers, setServerState } from '../store/vpn-servers.ts';
+import { listRoutes } from '../store/vpn-server-routes.ts';
+
+/**
+ * The control plane's side of the gateway channel: answers agent requests from the domain and
+ * turns domain notifications into notices for the agent.
+ */
+export interface LinkDeps {
+  ctx: DomainContext;
+  identity: IdentityService;
+  certificates: CertificateService;
+}
+
+export class GatewayLink implements ControlPlaneChannel, GatewayPort {
+  private agent: ((notice: ControlNotice) => void) | undefined;
+
+  /** `deps` is read lazily: the domain context needs this link before the services exist. */
+  constructor(private readonly deps: () => LinkDeps) {}
+
+  private ctx(): DomainContext {
+    return this.deps().ctx;
+  }
+
+  private get identity(): IdentityService {
+    return this.deps().identity;
+  }
+
+  private get certificates(): CertificateService {
+    return this.deps().certificates;
+  }
+
+  connectAgent(listener: (notice: ControlNotice) => void): void {
+    this.agent = listener;
+  }
+
+  // GatewayPort: the domain recorded something the agent must act on.
+  serverChanged(serverId: string): void {
+    this.agent?.({ type: 'server_changed', serverId });
+  }
+  serverDeleted(serverId: string): void {
+    if (this.agent) this.agent({ type: 'server_deleted', serverId });
+    else void finishVpnServerDeletion(this.ctx(), serverId);
+  }
+  clientIntent(serverId: string): void {
+    this.agent?.({ type: 'kill_requested', serverId });
+  }
+
+  async request<R extends AgentRequest>(request: R): Promise<AgentReply<R>> {
+    return (await this.handle(request)) as AgentReply<R>;
+  }
+
+  private async handle(request: AgentRequest): Promise<AgentReply<AgentRequest>> {
+    const ctx = this.ctx();
+    switch (request.type) {
+      case 'list_servers':
+        return { serverIds: (await listAllServers(ctx.store.db)).filter((s) => s.lifecycleState !== 'deleting').map((s) => s.id) };
+      case 'get_server': {
+        const server = await findServer(ctx.store.db, request.serverId);
+        return { server: server && server.lifecycleState !== 'deleting' ? await this.specOf(server) : null };
+      }
+      case 'server_state': {
+        const { lifecycle, health, reasons } = request.state;
+        const failed = lifecycle === 'failed';
+        await setServerState(ctx.store.db, request.serverId, {
+          lifecycle,
+          lifecycleReasons: failed ? reasons : [],
+          health,
+          healthReasons: failed ? [] : reasons,
+        });
+        return {};
+      }
+      case 'server_stopped':
+        await finishVpnServerDeletion(ctx, request.serverId);
+        return {};
+      case 'session_established':
+        await recordEstablished(ctx, request.serverId, request.session);
+        return {};
+      case 'session_ended':
+        await recordEnded(ctx, request.serverId, request.session);
+        return {};
+      case 'reconcile':
+        return this.reconcile(request.serverId, request.live, request.endedAt);
+      case 'authorize':
+        return this.authorize(request.serverId, request.username, request.password);
+      case 'pending_kills': {
+        const intents = await pendingIntents(ctx, request.serverId);
+        return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
+      }
+    }
+  }
+
+  /** The store keeps exactly OpenVPN's live sessions as connected: no phantoms, none lost. */
+  private async reconcile(serverId: string, live: LiveSession[], endedAt: number): Promise<{ ended: number; discovered: number }> {
+    const ctx = this.ctx();
+    const stored = await connectedClients(ctx.store.db, serverId);
+    const liveKeys = new Set(live.map((s) => s.sessionKey));
+    const storedKeys = new Set(stored.map((c) => c.sessionKey));
+    let ended = 0;
+    let discovered = 0;
+    for (const client of stored) {
+      if (liveKeys.has(client.sessionKey)) continue;
+      await recordEnded(ctx, serverId, { sessionKey: client.sessionKey, endedAt, bytesSent: client.bytesSent, bytesReceived: client.bytesReceived });
+      ended += 1;
+    }
+    for (const session of live) {
+      if (storedKeys.has(session.sessionKey)) continue;
+      await recordEstablished(ctx, serverId, session);
+      discovered += 1;
+    }
+    return { ended, discovered };
+  }
+
+  /** Certificates were checked by TLS and the CRL; username auth needs a valid one-time passcode. */
+  private async authorize(serverId: string, username: string | undefined, password: string | undefined): Promise<{ allow: true } | { allow: false; reason: string }> {
+    const server = await findServer(this.ctx().store.db, serverId);
+    if (!server || server.lifecycleState === 'deleting') return { allow: false, reason: 'VPN server is being deleted' };
+    if (!hasMethod(server, 'username')) return { allow: true };
+    if (!username || !password) return { allow: false, reason: 'user ID and passcode are required' };
+    const result = await this.identity.verifyVpnCredentials(serverId, username, password);
+    return result.ok ? { allow: true } : { allow: false, reason: result.reason };
+  }
+
+  private async specOf(server: VpnServer): Promise<ServerSpec> {
+    const ctx = this.ctx();
+    const certificate = await this.certificates.byCrn(server.certificateCrn, 'certificate.crn');
+    const certAuth = server.clientAuthentication.find((a) => a.method === 'certificate');
+    const clientCa = certAuth?.method === 'certificate' ? await this.certificates.byCrn(certAuth.client_ca.crn, 'client_ca.crn') : undefined;
+    // Username-only servers still need a CA for TLS; the server certificate's issuer serves.
+    const caPem = clientCa?.certificate_pem ?? (certificate.issuer_id ? (await this.certificates.get(certificate.issuer_id)).certificate_pem : certificate.certificate_pem);
+    const crlPem = certAuth?.method === 'certificate' && certAuth.crl !== undefined ? certAuth.crl : clientCa && clientCa.private_key_sealed !== null ? await this.certificates.crlOf(clientCa.id) : undefined;
+    const routes = (await listRoutes(ctx.store.db, server.id)).map((r) => ({ destination: r.destination, action: r.action }));
+    const base = {
+      id: server.id,
+      name: server.name,
+      port: server.port,
+      protocol: server.protocol,
+      clientIpPool: server.clientIpPool,
+      dnsServers: server.clientDnsServerIps,
+      splitTunnel: server.enableSplitTunneling,
+      idleTimeoutSeconds: server.clientIdleTimeout,
+      authMethods: { certificate: hasMethod(server, 'certificate'), username: hasMethod(server, 'username') },
+      routes,
+      serverCertificatePem: certificate.certificate_pem,
+      serverKeyPem: this.certificates.privateKeyOf(certificate),
+      clientCaPem: caPem,
+    };
+    // Routes and the CRL reach OpenVPN without a restart, so they stay out of the revision.
+    const { routes: _routes, ...restartRelevant } = base;
+    const revision = createHash('sha256').update(JSON.stringify(restartRelevant)).digest('hex').slice(0, 16);
+    return { ...base, revision, crlPem };
+  }
+}

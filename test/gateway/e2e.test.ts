@@ -1,0 +1,171 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
+import { TestApi, type Json } from '../support/api-client.ts';
+import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
+
+const run = openvpnAvailable() ? describe : describe.skip;
+
+async function createServer(api: TestApi, body: Record<string, unknown>): Promise<Json> {
+  const server = await api.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), ...body });
+  await eventually(`server ${server.id} stable`, async () => {
+    const s = await api.ok('GET', `/v1/vpn_servers/${server.id}`);
+    return s.lifecycle_state === 'stable' && s.health_state === 'ok' ? s : undefined;
+  });
+  return server;
+}
+
+async function clientsOf(api: TestApi, serverId: string, query = ''): Promise<Json[]> {
+  return (await api.ok('GET', `/v1/vpn_servers/${serverId}/clients?limit=100${query}`)).clients;
+}
+
+async function connectCertUser(api: TestApi, serverId: string, commonName: string): Promise<VpnClientProcess & { profile: string }> {
+  const profile = (await api.call('POST', `/v1/vpn_servers/${serverId}/client_profile`, { common_name: commonName })).text;
+  const client = startVpnClient(profile);
+  await client.connected();
+  return Object.assign(client, { profile });
+}
+
+async function withinMs<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+run('gateway with real OpenVPN', () => {
+  let sluice: SluiceProcess;
+  let api: TestApi;
+  const clients: VpnClientProcess[] = [];
+  const track = (c: VpnClientProcess): VpnClientProcess => {
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    sluice = await startSluice({ env: { SLUICE_SWEEP_INTERVAL_MS: '200', SLUICE_DEGRADED_SECONDS: '30' } });
+    api = await new TestApi(sluice.url, sluice.adminApiKey).login();
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await sluice?.stop();
+  });
+
+  test('certificate and username+passcode users connect and are listed with every field; bad credentials are refused', async () => {
+    const certServer = await createServer(api, { client_ip_pool: '10.61.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    const userServer = await createServer(api, { client_ip_pool: '10.62.0.0/20', client_authentication: [{ method: 'username' }] });
+
+    const alice = await connectCertUser(api, certServer.id, 'alice');
+    track(alice);
+    const user = await api.ok('POST', '/v1/users', { name: 'bob', roles: [{ role: 'VPNClient', vpn_server_id: userServer.id }] });
+    const key = await api.ok('POST', `/v1/users/${user.id}/api_keys`, { name: 'laptop' });
+    const bobApi = await new TestApi(sluice.url, key.apikey).login();
+    const { passcode } = await bobApi.ok('POST', '/identity/passcode');
+    const profile = (await api.call('GET', `/v1/vpn_servers/${userServer.id}/client_configuration`)).text;
+    assert.match(profile, /auth-user-pass/);
+    const bob = track(startVpnClient(profile, { username: 'bob', password: passcode }));
+    await bob.connected();
+
+    const [certRow] = await eventually('alice listed', async () => ((await clientsOf(api, certServer.id)).length === 1 ? clientsOf(api, certServer.id) : undefined));
+    assert.equal(certRow.status, 'connected');
+    assert.equal(certRow.common_name, 'alice');
+    assert.equal(certRow.username, undefined);
+    assert.match(certRow.client_ip.address, /^10\.61\.\d+\.\d+$/);
+    assert.equal(certRow.remote_ip.address, '127.0.0.1');
+    assert.ok(certRow.remote_port > 0);
+    assert.ok(Date.parse(certRow.created_at) > Date.now() - 60_000);
+    assert.equal(certRow.disconnected_at, undefined);
+    const [userRow] = await eventually('bob listed', async () => ((await clientsOf(api, userServer.id)).length === 1 ? clientsOf(api, userServer.id) : undefined));
+    assert.equal(userRow.username, 'bob');
+    assert.equal(userRow.common_name, undefined);
+    assert.match(userRow.client_ip.address, /^10\.62\.\d+\.\d+$/);
+
+    // The passcode was used once; a second connection with it is refused, as is a made-up one.
+    const replay = track(startVpnClient(profile, { username: 'bob', password: passcode }));
+    assert.notEqual(await replay.exited, null);
+    assert.match(replay.output(), /AUTH_FAILED/);
+    const wrong = track(startVpnClient(profile, { username: 'bob', password: 'AAAAA-BBBBB-CCCCC-DDDDD' }));
+    await wrong.exited;
+    assert.match(wrong.output(), /AUTH_FAILED/);
+
+    // A revoked certificate drops its live session at once and cannot come back.
+    const certs = (await api.ok('GET', '/v1/certificates?limit=100')).certificates as Json[];
+    const aliceCert = certs.find((c) => c.kind === 'client' && c.common_name === 'alice');
+    await api.ok('POST', `/v1/certificates/${aliceCert.id}/revoke`, {});
+    await withinMs(3000, alice.exited, 'revoked client exit');
+    const again = track(startVpnClient(alice.profile));
+    await again.exited;
+    assert.doesNotMatch(again.output(), /Initialization Sequence Completed/);
+    await eventually('revoked session recorded as disconnected', async () => ((await clientsOf(api, certServer.id, '&status=connected')).length === 0 ? true : undefined));
+    assert.equal((await clientsOf(api, userServer.id)).length, 1, 'failed attempts leave no records');
+  });
+
+  test('disconnect ends the client at once, the record turns disconnected, then is auto-deleted', async () => {
+    const server = await createServer(api, { client_ip_pool: '10.63.0.0/20', client_authentication: [{ method: 'certificate' }], client_auto_delete_timeout_seconds: 2 });
+    const carol = track(await connectCertUser(api, server.id, 'carol'));
+    const [row] = await eventually('carol listed', async () => ((await clientsOf(api, server.id)).length === 1 ? clientsOf(api, server.id) : undefined));
+    const started = Date.now();
+    assert.equal((await api.call('POST', `/v1/vpn_servers/${server.id}/clients/${row.id}/disconnect`)).status, 202);
+    await withinMs(1000, carol.exited, 'client exit after disconnect');
+    const exitMs = Date.now() - started;
+    assert.match(carol.output(), /Halt command was pushed by server/);
+    const ended = await eventually('record disconnected', async () => {
+      const c = await api.ok('GET', `/v1/vpn_servers/${server.id}/clients/${row.id}`);
+      return c.status === 'disconnected' ? c : undefined;
+    });
+    const recordMs = Date.now() - started;
+    assert.ok(ended.disconnected_at);
+    await eventually('record auto-deleted', async () => ((await api.call('GET', `/v1/vpn_servers/${server.id}/clients/${row.id}`)).status === 404 ? true : undefined));
+    process.stdout.write(`# measured: disconnect → client exit ${exitMs} ms, → API disconnected ${recordMs} ms\n`);
+  });
+
+  test('delete removes the record at once and ends the client; reconnecting makes a new record; bulk disconnect by user', async () => {
+    const server = await createServer(api, { client_ip_pool: '10.64.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    const dave = track(await connectCertUser(api, server.id, 'dave'));
+    const [row] = await eventually('dave listed', async () => ((await clientsOf(api, server.id)).length === 1 ? clientsOf(api, server.id) : undefined));
+    assert.equal((await api.call('DELETE', `/v1/vpn_servers/${server.id}/clients/${row.id}`)).status, 202);
+    assert.equal((await api.call('GET', `/v1/vpn_servers/${server.id}/clients/${row.id}`)).status, 404);
+    await withinMs(1000, dave.exited, 'client exit after delete');
+    const dave2 = track(await connectCertUser(api, server.id, 'dave'));
+    const [row2] = await eventually('new record', async () => {
+      const list = await clientsOf(api, server.id, '&status=connected');
+      return list.length === 1 ? list : undefined;
+    });
+    assert.notEqual(row2.id, row.id);
+    await eventually('old session gone from the store', async () => ((await clientsOf(api, server.id)).length === 1 ? true : undefined));
+
+    const extra = track(await connectCertUser(api, server.id, 'erin'));
+    await eventually('two connected', async () => ((await clientsOf(api, server.id, '&status=connected')).length === 2 ? true : undefined));
+    const bulk = await api.ok('POST', `/v1/vpn_servers/${server.id}/clients/disconnect`, { common_name: 'dave' });
+    assert.deepEqual(bulk.clients.map((c: Json) => c.result), ['accepted']);
+    await withinMs(1000, dave2.exited, 'bulk-disconnected client exit');
+    assert.ok(extra.isRunning(), 'a session of another user is untouched');
+  });
+
+  test('kill -9 of openvpn: restarted, sessions reconciled, health shows it', async () => {
+    const server = await createServer(api, { client_ip_pool: '10.65.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    track(await connectCertUser(api, server.id, 'frank'));
+    await eventually('frank listed', async () => ((await clientsOf(api, server.id, '&status=connected')).length === 1 ? true : undefined));
+    const killed = sluice.openvpnPidOf(server.id);
+    assert.ok(killed !== undefined && alive(killed));
+    process.kill(killed, 'SIGKILL');
+    const degraded = await eventually('health degraded', async () => {
+      const s = await api.ok('GET', `/v1/vpn_servers/${server.id}`);
+      return s.health_state === 'degraded' ? s : undefined;
+    });
+    assert.match(degraded.health_reasons[0].code, /openvpn_restart/);
+    await eventually('stale session reconciled to disconnected', async () => ((await clientsOf(api, server.id, '&status=connected')).length === 0 ? true : undefined));
+    await eventually('openvpn running again', async () => {
+      const pid = sluice.openvpnPidOf(server.id);
+      return pid !== undefined && pid !== killed && alive(pid) ? true : undefined;
+    });
+    const again = track(await connectCertUser(api, server.id, 'frank'));
+    assert.ok(again.isRunning());
+  });
+});
+
