@@ -1,8 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSocket } from 'node:dgram';
+import { realOpenVpnSkipReason } from './real-openvpn.ts';
+
+export { freeUdpPort } from './real-openvpn.ts';
 
 /**
  * A stock `openvpn` client started from a profile the API handed out. `--dev null` with
@@ -72,25 +74,8 @@ export function startVpnClient(profile: string, credentials?: { username: string
   };
 }
 
-/** A UDP port on 127.0.0.1 nobody is bound to right now. */
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.on('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
-
 /** OpenVPN is needed: under CI its absence is a failure, elsewhere the suite says it did not run. */
-export function openvpnAvailable(): boolean {
-  const found = spawnSync('openvpn', ['--version'], { stdio: 'ignore' }).status !== null;
-  if (!found && process.env.CI === 'true') throw new Error('openvpn is not installed; CI must run the gateway tests (apt-get install openvpn)');
-  if (!found) process.stderr.write('\n*** NOT RUN: gateway end-to-end tests need openvpn (apt-get install openvpn) ***\n\n');
-  return found;
-}
+export const openvpnAvailable = (): boolean => realOpenVpnSkipReason() === undefined;
 
 /** Polls `probe` until it returns a value that is not undefined, or fails at the deadline. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
