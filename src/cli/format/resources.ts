@@ -1,0 +1,87 @@
+import type { VpnServer, VpnServerClient, VpnServerRoute } from '../../client/types.ts';
+import { dash, renderFields, renderTable } from './table.ts';
+import { localTime } from './time.ts';
+
+export function serversTable(servers: readonly VpnServer[]): string {
+  return renderTable(
+    ['ID', 'Name', 'Status', 'Health', 'Hostname', 'Port', 'Protocol', 'Client IP pool', 'Clients', 'Created'],
+    servers.map((s) => [s.id, s.name, s.lifecycle_state, s.health_state, s.hostname, String(s.port), s.protocol, s.client_ip_pool, dash(s.connected_clients), localTime(s.created_at)]),
+  );
+}
+
+const authMethods = (s: VpnServer): string => s.client_authentication.map((a) => a.method).join(',');
+const clientCa = (s: VpnServer): string => {
+  const auth = s.client_authentication.find((a) => a.method === 'certificate');
+  return auth && auth.method === 'certificate' ? dash(auth.client_ca?.crn) : '-';
+};
+const refs = (items: readonly { id: string; name?: string }[]): string => (items.length ? items.map((r) => r.name ?? r.id).join(', ') : '-');
+
+export function serverFields(s: VpnServer): string {
+  const retention = s.client_auto_delete_timeout_seconds !== undefined ? `${s.client_auto_delete_timeout_seconds}s` : `${s.client_auto_delete_timeout}h`;
+  return renderFields([
+    ['ID', s.id],
+    ['Name', s.name],
+    ['CRN', s.crn],
+    ['Status', s.lifecycle_state],
+    ['Health', s.health_state + (s.health_reasons.length ? ` (${s.health_reasons.map((r) => r.code).join(', ')})` : '')],
+    ['Hostname', s.hostname],
+    ['Port', String(s.port)],
+    ['Protocol', s.protocol],
+    ['Client IP pool', s.client_ip_pool],
+    ['Client auth methods', authMethods(s)],
+    ['Client CA', clientCa(s)],
+    ['Certificate', s.certificate.crn],
+    ['Client DNS', s.client_dns_server_ips.length ? s.client_dns_server_ips.map((d) => d.address).join(', ') : '-'],
+    ['Client idle timeout', `${s.client_idle_timeout}s`],
+    ['Client auto delete timeout', retention],
+    ['Split tunnel', s.enable_split_tunneling ? 'true' : 'false'],
+    ['Subnets', refs(s.subnets)],
+    ['Security groups', refs(s.security_groups)],
+    ['Connected clients', dash(s.connected_clients)],
+    ['Resource group', s.resource_group.name ?? s.resource_group.id],
+    ['Created', localTime(s.created_at)],
+  ]);
+}
+
+export const CLIENT_HEADERS = ['ID', 'Client IP', 'Remote IP:port', 'User ID', 'Common name', 'Status', 'Created', 'Disconnected'] as const;
+
+export const clientRow = (c: VpnServerClient): string[] => [
+  c.id,
+  c.client_ip.address,
+  `${c.remote_ip.address}:${c.remote_port}`,
+  dash(c.username),
+  dash(c.common_name),
+  c.disconnect_requested_at && c.status === 'connected' ? 'disconnecting' : c.status,
+  localTime(c.created_at),
+  localTime(c.disconnected_at),
+];
+
+export const clientsTable = (clients: readonly VpnServerClient[]): string => renderTable(CLIENT_HEADERS, clients.map(clientRow));
+
+export function clientFields(c: VpnServerClient): string {
+  const row = clientRow(c);
+  const fields: [string, string][] = CLIENT_HEADERS.map((header, i) => [header, row[i] ?? '-']);
+  if (c.bytes_sent !== undefined) fields.push(['Bytes sent', String(c.bytes_sent)]);
+  if (c.bytes_received !== undefined) fields.push(['Bytes received', String(c.bytes_received)]);
+  if (c.disconnect_requested_at) fields.push(['Disconnect requested', localTime(c.disconnect_requested_at)]);
+  return renderFields(fields);
+}
+
+export function routesTable(routes: readonly VpnServerRoute[]): string {
+  return renderTable(
+    ['ID', 'Name', 'Destination', 'Action', 'Status', 'Created'],
+    routes.map((r) => [r.id, r.name, r.destination, r.action, r.lifecycle_state, localTime(r.created_at)]),
+  );
+}
+
+export function routeFields(r: VpnServerRoute): string {
+  return renderFields([
+    ['ID', r.id],
+    ['Name', r.name],
+    ['Destination', r.destination],
+    ['Action', r.action],
+    ['Status', r.lifecycle_state],
+    ['Health', r.health_state],
+    ['Created', localTime(r.created_at)],
+  ]);
+}

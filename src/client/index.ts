@@ -1,0 +1,9 @@
+/** The typed Sluice API client, shared by the CLI and the console. Browser-safe: fetch only. */
+export { SluiceClient } from './api.ts';
+export type { ClientEventMessage, ClientListQuery, Page, PageQuery, WithEtag } from './api.ts';
+export { ApiKeyAuth, staticToken } from './auth.ts';
+export type { ApiKeyAuthOptions, CachedTokens, TokenProvider } from './auth.ts';
+export { ApiError, NetworkError } from './errors.ts';
+export { API_VERSION, Transport } from './http.ts';
+export { parseSse } from './sse.ts';
+export type * from './types.ts';
