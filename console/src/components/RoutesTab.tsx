@@ -1,0 +1,216 @@
+import { useCallback, useEffect, useState } from 'react';
+import {
+  Button,
+  DataTable,
+  DataTableSkeleton,
+  InlineNotification,
+  Modal,
+  OverflowMenu,
+  OverflowMenuItem,
+  Select,
+  SelectItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableHeader,
+  TableRow,
+  TableToolbar,
+  TableToolbarContent,
+  Tag,
+  TextInput,
+} from '@carbon/react';
+import { Add } from '@carbon/icons-react';
+import type { Api } from '../lib/api.ts';
+import type { VpnRoute, VpnServer } from '../lib/types.ts';
+import { ApiError, errorToast } from '../lib/errors.ts';
+import { validateRoute } from '../lib/server-form.ts';
+import { serverStatus } from '../lib/status.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { RelativeTime } from './RelativeTime.tsx';
+import { ConfirmModal } from './ConfirmModal.tsx';
+import { NameModal } from './NameModal.tsx';
+import { EmptyState } from './EmptyState.tsx';
+import { useToasts } from './Toasts.tsx';
+
+const headers = [
+  { key: 'name', header: 'Name' },
+  { key: 'destination', header: 'Destination' },
+  { key: 'action', header: 'Action' },
+  { key: 'status', header: 'Status' },
+  { key: 'created_at', header: 'Created' },
+  { key: 'actions', header: '' },
+];
+
+export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
+  const [routes, setRoutes] = useState<VpnRoute[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<VpnRoute | undefined>();
+  const [deleting, setDeleting] = useState<VpnRoute | undefined>();
+  const toasts = useToasts();
+  const now = useNow();
+  const base = `/v1/vpn_servers/${encodeURIComponent(server.id)}/routes`;
+
+  const load = useCallback(async () => {
+    try {
+      setRoutes(await api.all<VpnRoute>(base, 'routes', { sort: 'name' }));
+      setError(undefined);
+    } catch (e) {
+      setError(e);
+    }
+  }, [api, base]);
+  useEffect(() => void load(), [load]);
+
+  if (routes === undefined && error === undefined) return <DataTableSkeleton headers={headers} rowCount={2} showHeader={false} />;
+  const list = routes ?? [];
+  const byId = new Map(list.map((r) => [r.id, r]));
+  return (
+    <section aria-label="VPN server routes">
+      {error !== undefined && <InlineNotification kind="error" {...errorToast('Could not load the routes', error)} lowContrast hideCloseButton />}
+      <DataTable rows={list.map((r) => ({ id: r.id, name: r.name, destination: r.destination, action: r.action, status: r.lifecycle_state, created_at: r.created_at, actions: '' }))} headers={headers}>
+        {({ rows, headers: hs, getTableProps, getHeaderProps, getRowProps, getTableContainerProps, getToolbarProps }) => (
+          <TableContainer title="VPN server routes" description={`Pushed to clients when they connect${server.enable_split_tunneling ? '' : ' (split tunnelling is off, so all traffic goes through the VPN anyway)'}. Packets to destinations without a route are dropped.`} {...getTableContainerProps()}>
+            <TableToolbar {...getToolbarProps()} aria-label="Routes toolbar">
+              <TableToolbarContent>
+                <Button renderIcon={Add} onClick={() => setCreating(true)}>
+                  Create route
+                </Button>
+              </TableToolbarContent>
+            </TableToolbar>
+            <div className="sl-table-scroll">
+              <Table {...getTableProps()} aria-label="VPN server routes">
+                <TableHead>
+                  <TableRow>
+                    {hs.map((h) => {
+                      const { key, ...p } = getHeaderProps({ header: h });
+                      return (
+                        <TableHeader key={key} {...p}>
+                          {h.header}
+                        </TableHeader>
+                      );
+                    })}
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {rows.map((row) => {
+                    const r = byId.get(row.id);
+                    if (!r) return null;
+                    const tag = serverStatus(r.lifecycle_state, r.health_state ?? 'ok');
+                    const { key, ...rp } = getRowProps({ row });
+                    return (
+                      <TableRow key={key} {...rp}>
+                        <TableCell>{r.name}</TableCell>
+                        <TableCell className="sl-mono">{r.destination}</TableCell>
+                        <TableCell>{r.action}</TableCell>
+                        <TableCell>
+                          <Tag type={tag.type} size="sm">
+                            {tag.label}
+                          </Tag>
+                        </TableCell>
+                        <TableCell>
+                          <RelativeTime value={r.created_at} now={now} />
+                        </TableCell>
+                        <TableCell className="cds--table-column-menu">
+                          <OverflowMenu size="sm" flipped aria-label={`Actions for route ${r.name}`} iconDescription={`Actions for route ${r.name}`}>
+                            <OverflowMenuItem itemText="Rename" onClick={() => setRenaming(r)} />
+                            <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setDeleting(r)} />
+                          </OverflowMenu>
+                        </TableCell>
+                      </TableRow>
+                    );
+                  })}
+                </TableBody>
+              </Table>
+            </div>
+            {list.length === 0 && (
+              <EmptyState title="No routes" action={<Button kind="tertiary" renderIcon={Add} onClick={() => setCreating(true)}>Create route</Button>}>
+                Add a route for each network your users should reach through {server.name}, e.g. 192.168.10.0/24.
+              </EmptyState>
+            )}
+          </TableContainer>
+        )}
+      </DataTable>
+      {creating && (
+        <CreateRouteModal
+          onClose={() => setCreating(false)}
+          onCreate={async (body) => {
+            const r = await api.json<VpnRoute>('POST', base, { body });
+            toasts.success(`Route ${r.name} to ${r.destination} created`);
+            await load();
+          }}
+        />
+      )}
+      {renaming && (
+        <NameModal
+          heading={`Rename route ${renaming.name}`}
+          current={renaming.name}
+          onClose={() => setRenaming(undefined)}
+          onSave={async (name) => {
+            await api.json('PATCH', `${base}/${encodeURIComponent(renaming.id)}`, { body: { name } });
+            toasts.success(`Route renamed to ${name}`);
+            await load();
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmModal
+          heading={`Delete route ${deleting.name}?`}
+          label={server.name}
+          confirmText="Delete"
+          body={<p>Clients stop receiving the route to {deleting.destination} when they next connect.</p>}
+          onClose={() => setDeleting(undefined)}
+          onConfirm={async () => {
+            try {
+              await api.json('DELETE', `${base}/${encodeURIComponent(deleting.id)}`);
+              toasts.success(`Deletion request for route ${deleting.name} has been accepted`);
+              await load();
+            } catch (e) {
+              toasts.failure(`Could not delete route ${deleting.name}`, e);
+            }
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(body: Record<string, string>): Promise<void> }) {
+  const [destination, setDestination] = useState('');
+  const [action, setAction] = useState('deliver');
+  const [name, setName] = useState('');
+  const [errors, setErrors] = useState<{ destination?: string; name?: string; other?: { title: string; subtitle: string } }>({});
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const local = validateRoute(destination, name);
+    setErrors(local);
+    if (local.destination || local.name) return;
+    setBusy(true);
+    try {
+      const body: Record<string, string> = { destination: destination.trim(), action };
+      if (name.trim()) body.name = name.trim();
+      await onCreate(body);
+      onClose();
+    } catch (e) {
+      const target = e instanceof ApiError ? e.errors[0]?.target?.name : undefined;
+      const text = e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
+      if (target === 'destination' || target === 'name') setErrors({ [target]: text });
+      else setErrors({ other: errorToast('Could not create the route', e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open size="sm" modalHeading="Create route" primaryButtonText={busy ? 'Creating…' : 'Create'} primaryButtonDisabled={busy} secondaryButtonText="Cancel" onRequestClose={onClose} onRequestSubmit={submit} shouldSubmitOnEnter>
+      {errors.other && <InlineNotification kind="error" title={errors.other.title} subtitle={errors.other.subtitle} lowContrast hideCloseButton />}
+      <TextInput id="route-destination" labelText="Destination" helperText="IPv4 CIDR, e.g. 192.168.10.0/24" value={destination} data-modal-primary-focus invalid={!!errors.destination} invalidText={errors.destination} onChange={(e) => setDestination(e.target.value)} />
+      <Select id="route-action" labelText="Action" value={action} onChange={(e) => setAction(e.target.value)}>
+        <SelectItem value="deliver" text="Deliver" />
+        <SelectItem value="translate" text="Translate (NAT to the server's address)" />
+        <SelectItem value="drop" text="Drop" />
+      </Select>
+      <TextInput id="route-name" labelText="Name" helperText="Optional; generated when empty" value={name} invalid={!!errors.name} invalidText={errors.name} onChange={(e) => setName(e.target.value)} />
+    </Modal>
+  );
+}
