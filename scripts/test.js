@@ -3,7 +3,7 @@
 // server at 127.0.0.1:5432, or a throwaway cluster started here (Debian's postgresql package); when
 // none can be had the PostgreSQL runs are announced as not run — and under CI=true that is a failure.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,7 +111,29 @@ async function preparePostgres(env) {
   return undefined;
 }
 
+/** The browser tests drive the built console; rebuild it when a source file is newer than the build. */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureConsoleBuilt() {
+  const index = join('console', 'dist', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join('console', 'src'))) return;
+  process.stdout.write('console: building (console/dist is missing or older than console/src)\n');
+  const build = spawnSync('npm', ['run', '--silent', 'build:console'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    process.stderr.write('FAIL: the console does not build\n');
+    process.exit(1);
+  }
+}
+
 const env = { ...process.env };
+ensureConsoleBuilt();
 const cluster = await preparePostgres(env);
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : roots.flatMap((root) => findTests(root));
