@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
@@ -167,5 +168,41 @@ run('gateway with real OpenVPN', () => {
     const again = track(await connectCertUser(api, server.id, 'frank'));
     assert.ok(again.isRunning());
   });
+
+  test('a port already taken makes the server failed with the reason, and it recovers when the port frees', async () => {
+    const port = await freeUdpPort();
+    const squatter = createSocket('udp4');
+    await new Promise<void>((resolve) => squatter.bind(port, '127.0.0.1', resolve));
+    const server = await api.ok('POST', '/v1/vpn_servers', { port, client_ip_pool: '10.66.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    const failed = await eventually('lifecycle failed', async () => {
+      const s = await api.ok('GET', `/v1/vpn_servers/${server.id}`);
+      return s.lifecycle_state === 'failed' ? s : undefined;
+    });
+    assert.equal(failed.lifecycle_reasons[0].code, 'openvpn_failed_to_start');
+    assert.equal(failed.health_state, 'faulted');
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await eventually('recovered once the port is free', async () => ((await api.ok('GET', `/v1/vpn_servers/${server.id}`)).lifecycle_state === 'stable' ? true : undefined), 30_000);
+  });
+
+  test('a PATCH other than the name restarts OpenVPN: sessions end, the server comes back stable', async () => {
+    const server = await createServer(api, { client_ip_pool: '10.67.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    track(await connectCertUser(api, server.id, 'grace'));
+    const [row] = await eventually('grace listed', async () => ((await clientsOf(api, server.id)).length === 1 ? clientsOf(api, server.id) : undefined));
+    const pidBefore = sluice.openvpnPidOf(server.id);
+    const renamed = await api.call('PATCH', `/v1/vpn_servers/${server.id}`, { name: 'renamed-only' });
+    assert.equal(renamed.body.lifecycle_state, 'stable', 'a rename restarts nothing');
+    assert.equal(sluice.openvpnPidOf(server.id), pidBefore);
+    const patched = await api.ok('PATCH', `/v1/vpn_servers/${server.id}`, { client_idle_timeout: 1200 }, { 'if-match': await fetchEtag(api, server.id) });
+    assert.equal(patched.lifecycle_state, 'updating');
+    await eventually('old session ended', async () => ((await api.ok('GET', `/v1/vpn_servers/${server.id}/clients/${row.id}`)).status === 'disconnected' ? true : undefined));
+    await eventually('stable again on a new process', async () => {
+      const s = await api.ok('GET', `/v1/vpn_servers/${server.id}`);
+      return s.lifecycle_state === 'stable' && sluice.openvpnPidOf(server.id) !== pidBefore ? true : undefined;
+    });
+  });
 });
 
+async function fetchEtag(api: TestApi, serverId: string): Promise<string> {
+  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}?version=2026-11-25`, { headers: { authorization: `Bearer ${api.bearer()}` } });
+  return res.headers.get('etag') ?? '';
+}

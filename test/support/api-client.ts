@@ -14,6 +14,10 @@ export class TestApi {
     private readonly apiKey: string,
   ) {}
 
+  bearer(): string {
+    return this.token ?? '';
+  }
+
   async login(): Promise<this> {
     const res = await fetch(`${this.base}/identity/token`, {
       method: 'POST',

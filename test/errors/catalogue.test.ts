@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { errorCatalogue } from '../../src/errors/catalogue.ts';
+
+const DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url));
+
+function render(): string {
+  const rows = Object.entries(errorCatalogue).map(([code, { status, summary }]) => `| <a id="${code}"></a>\`${code}\` | ${status} | ${summary} |`);
+  return [
+    '# Error codes',
+    '',
+    'Every error answer has the reference body `{"errors":[{"code","message","more_info","target"}],"trace","status_code"}`.',
+    '`trace` is the request id, also logged by the server. Codes are stable: they are added, never renamed.',
+    'This page is checked against `src/errors/catalogue.ts` by `test/errors/catalogue.test.ts`.',
+    '',
+    '| code | HTTP status | meaning |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+test('docs/errors.md lists exactly the catalogue (SLUICE_UPDATE_GOLDEN=1 rewrites it)', () => {
+  const expected = render();
+  if (process.env.SLUICE_UPDATE_GOLDEN === '1' || !existsSync(DOC)) writeFileSync(DOC, expected);
+  assert.equal(readFileSync(DOC, 'utf8'), expected);
+});
+
+test('codes are snake_case and statuses are 4xx or 5xx', () => {
+  for (const [code, { status }] of Object.entries(errorCatalogue)) {
+    assert.match(code, /^[a-z]+(_[a-z]+)*$/);
+    assert.ok(status >= 400 && status < 600, code);
+  }
+});
