@@ -14,7 +14,7 @@ import {
 } from '@carbon/react';
 import { Logout, UserAvatar } from '@carbon/icons-react';
 import { Api } from './lib/api.ts';
-import type { Me } from './lib/types.ts';
+import type { Identity } from '../../src/client/types.ts';
 import { useRoute } from './hooks/useRoute.ts';
 import { ToastProvider } from './components/Toasts.tsx';
 import { SignIn } from './components/SignIn.tsx';
@@ -40,9 +40,9 @@ export function App() {
 
 function Shell({ api }: { api: Api }) {
   const [route, navigate] = useRoute();
-  const [me, setMe] = useState<Me | undefined>();
+  const [me, setMe] = useState<Identity | undefined>();
   useEffect(() => {
-    api.get<Me>('/identity/me').then(setMe, () => setMe(undefined));
+    api.get<Identity>('/identity/me').then(setMe, () => setMe(undefined));
   }, [api]);
   const go = (to: Route) => (e: React.MouseEvent) => {
     e.preventDefault();

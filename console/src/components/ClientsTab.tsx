@@ -27,7 +27,7 @@ import {
 } from '@carbon/react';
 import { Download, Renew, TrashCan, Unlink } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer } from '../lib/types.ts';
+import type { VpnServer } from '../../../src/client/types.ts';
 import { clientLabel, clientList, type ClientRow, type ClientsAction, type ClientsState } from '../lib/clients-state.ts';
 import { defaultClientQuery, paginate, queryClients, type ClientQuery, type StatusFilter } from '../lib/filters.ts';
 import { clientStatusTag } from '../lib/status.ts';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Form, FormGroup, InlineNotification, Modal, NumberInput, Select, SelectItem, TextInput, Toggle } from '@carbon/react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer } from '../lib/types.ts';
+import type { VpnServer } from '../../../src/client/types.ts';
 import { ApiError, errorToast } from '../lib/errors.ts';
 import { defaultServerForm, formFieldOf, serverCreateBody, validateServerForm, type ServerFormValues } from '../lib/server-form.ts';
 

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { InlineNotification, Tag } from '@carbon/react';
-import type { VpnServer } from '../lib/types.ts';
+import type { VpnServer } from '../../../src/client/types.ts';
 import { clientList, type ClientsState } from '../lib/clients-state.ts';
 import { connectedSeries } from '../lib/series.ts';
 import { healthTag, serverStatus } from '../lib/status.ts';

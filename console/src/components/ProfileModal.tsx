@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Modal, TextInput } from '@carbon/react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer } from '../lib/types.ts';
+import type { VpnServer } from '../../../src/client/types.ts';
 import { fieldErrors } from '../lib/errors.ts';
 import { downloadText, profileFileName } from '../lib/download.ts';
 import { useToasts } from './Toasts.tsx';

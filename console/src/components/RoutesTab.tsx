@@ -23,7 +23,7 @@ import {
 } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
-import type { VpnRoute, VpnServer } from '../lib/types.ts';
+import type { VpnServer, VpnServerRoute } from '../../../src/client/types.ts';
 import { ApiError, errorToast } from '../lib/errors.ts';
 import { validateRoute } from '../lib/server-form.ts';
 import { serverStatus } from '../lib/status.ts';
@@ -44,18 +44,18 @@ const headers = [
 ];
 
 export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
-  const [routes, setRoutes] = useState<VpnRoute[] | undefined>();
+  const [routes, setRoutes] = useState<VpnServerRoute[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [creating, setCreating] = useState(false);
-  const [renaming, setRenaming] = useState<VpnRoute | undefined>();
-  const [deleting, setDeleting] = useState<VpnRoute | undefined>();
+  const [renaming, setRenaming] = useState<VpnServerRoute | undefined>();
+  const [deleting, setDeleting] = useState<VpnServerRoute | undefined>();
   const toasts = useToasts();
   const now = useNow();
   const base = `/v1/vpn_servers/${encodeURIComponent(server.id)}/routes`;
 
   const load = useCallback(async () => {
     try {
-      setRoutes(await api.all<VpnRoute>(base, 'routes', { sort: 'name' }));
+      setRoutes(await api.all<VpnServerRoute>(base, 'routes', { sort: 'name' }));
       setError(undefined);
     } catch (e) {
       setError(e);
@@ -136,7 +136,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
         <CreateRouteModal
           onClose={() => setCreating(false)}
           onCreate={async (body) => {
-            const r = await api.json<VpnRoute>('POST', base, { body });
+            const r = await api.json<VpnServerRoute>('POST', base, { body });
             toasts.success(`Route ${r.name} to ${r.destination} created`);
             await load();
           }}

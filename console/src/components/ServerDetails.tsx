@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Breadcrumb, BreadcrumbItem, Button, InlineNotification, Loading, OverflowMenu, OverflowMenuItem, Tab, TabList, TabPanel, TabPanels, Tabs, Tag } from '@carbon/react';
 import { Certificate, Download } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer } from '../lib/types.ts';
+import type { VpnServer } from '../../../src/client/types.ts';
 import { tabAt, tabIndex, type Route, type ServerTab } from '../lib/route.ts';
 import { serverStatus } from '../lib/status.ts';
 import { errorToast } from '../lib/errors.ts';

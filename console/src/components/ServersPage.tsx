@@ -22,7 +22,7 @@ import {
 } from '@carbon/react';
 import { Add, Renew } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer } from '../lib/types.ts';
+import type { VpnServer } from '../../../src/client/types.ts';
 import type { Route } from '../lib/route.ts';
 import { serverStatus } from '../lib/status.ts';
 import { errorToast } from '../lib/errors.ts';

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { Api } from '../lib/api.ts';
 import { clientsReducer, initialClients, type ClientsAction } from '../lib/clients-state.ts';
 import { followClientEvents, type StreamStatus } from '../lib/event-stream.ts';
-import type { ClientEvent, VpnClient } from '../lib/types.ts';
+import type { ClientEvent, VpnServerClient } from '../../../src/client/types.ts';
 
 /**
  * The live client list of one server: a snapshot from the list endpoint, then the event stream.
@@ -19,7 +19,7 @@ export function useClients(api: Api, serverId: string) {
   const reload = useCallback(async () => {
     loading.current++;
     try {
-      const clients = await api.all<VpnClient>(`/v1/vpn_servers/${encodeURIComponent(serverId)}/clients`, 'clients');
+      const clients = await api.all<VpnServerClient>(`/v1/vpn_servers/${encodeURIComponent(serverId)}/clients`, 'clients');
       dispatch({ type: 'snapshot', clients });
       setLoadError(undefined);
     } catch (error) {

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientList, clientsReducer, connectedCount, initialClients, statusLabel, type ClientsState } from './clients-state.ts';
-import type { VpnClient } from './types.ts';
+import type { VpnServerClient } from '../../../src/client/types.ts';
 
-const client = (id: string, extra: Partial<VpnClient> = {}): VpnClient => ({
+const client = (id: string, extra: Partial<VpnServerClient> = {}): VpnServerClient => ({
   id,
+  href: `/v1/vpn_servers/s/clients/${id}`,
+  resource_type: 'vpn_server_client',
   client_ip: { address: '10.8.0.2' },
   remote_ip: { address: '192.0.2.1' },
   remote_port: 50000,
@@ -13,7 +15,7 @@ const client = (id: string, extra: Partial<VpnClient> = {}): VpnClient => ({
   ...extra,
 });
 
-const loaded = (...clients: VpnClient[]): ClientsState => clientsReducer(initialClients, { type: 'snapshot', clients });
+const loaded = (...clients: VpnServerClient[]): ClientsState => clientsReducer(initialClients, { type: 'snapshot', clients });
 
 test('a snapshot replaces the list and marks it loaded; API-pending disconnects show as pending', () => {
   const s = loaded(client('a'), client('b', { disconnect_requested_at: '2026-11-25T10:01:00.000Z' }));

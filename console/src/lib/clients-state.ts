@@ -1,9 +1,9 @@
-import type { ClientEvent, VpnClient } from './types.ts';
+import type { ClientEvent, VpnServerClient } from '../../../src/client/types.ts';
 
 /** What the console knows about one client beyond the API record. */
 export type Pending = 'disconnect' | 'delete';
 
-export interface ClientRow extends VpnClient {
+export interface ClientRow extends VpnServerClient {
   /** A disconnect/delete this console (or anyone, per the event stream) asked for and the gateway has not yet confirmed. */
   pending?: Pending;
 }
@@ -16,17 +16,17 @@ export interface ClientsState {
 }
 
 export type ClientsAction =
-  | { type: 'snapshot'; clients: VpnClient[] }
+  | { type: 'snapshot'; clients: VpnServerClient[] }
   | { type: 'event'; event: ClientEvent }
   | { type: 'requested'; ids: string[]; pending: Pending }
   | { type: 'request_failed'; ids: string[] };
 
 export const initialClients: ClientsState = { byId: {}, lastSeq: 0, loaded: false };
 
-const isConnected = (c: VpnClient): boolean => c.status === 'connected';
+const isConnected = (c: VpnServerClient): boolean => c.status === 'connected';
 
 /** A record the API says has a pending disconnect shows as such even if someone else asked. */
-function withPending(client: VpnClient, previous: ClientRow | undefined): ClientRow {
+function withPending(client: VpnServerClient, previous: ClientRow | undefined): ClientRow {
   const row: ClientRow = { ...client };
   if (!isConnected(client)) return row;
   if (previous?.pending) row.pending = previous.pending;
@@ -123,7 +123,7 @@ export function statusLabel(c: ClientRow): string {
 }
 
 /** How a confirmation names a client: who, from where, and its id. */
-export function clientLabel(c: VpnClient): string {
+export function clientLabel(c: VpnServerClient): string {
   const who = c.username ?? c.common_name;
   const ip = c.client_ip?.address;
   if (who && ip) return `${who} (${ip}, id ${c.id})`;

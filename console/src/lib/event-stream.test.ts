@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { followClientEvents, toClientEvent, type StreamStatus } from './event-stream.ts';
-import type { ClientEvent } from './types.ts';
+import type { ClientEvent } from '../../../src/client/types.ts';
 
 const sse = (chunks: string[]): Response =>
   new Response(

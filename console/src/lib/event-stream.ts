@@ -1,5 +1,5 @@
 import { createSseParser } from './sse.ts';
-import type { ClientEvent } from './types.ts';
+import type { ClientEvent } from '../../../src/client/types.ts';
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 

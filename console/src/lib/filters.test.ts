@@ -5,6 +5,8 @@ import type { ClientRow } from './clients-state.ts';
 
 const c = (id: string, start: string, extra: Partial<ClientRow> = {}): ClientRow => ({
   id,
+  href: `/v1/vpn_servers/s/clients/${id}`,
+  resource_type: 'vpn_server_client',
   client_ip: { address: `10.8.0.${id.length + 1}` },
   remote_ip: { address: '198.51.100.7' },
   remote_port: 1194,

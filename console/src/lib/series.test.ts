@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectedSeries, sparklinePoints } from './series.ts';
-import type { VpnClient } from './types.ts';
+import type { VpnServerClient } from '../../../src/client/types.ts';
 
 const now = Date.parse('2026-11-25T12:00:00.000Z');
-const c = (start: string, end?: string): VpnClient => ({
+const c = (start: string, end?: string): VpnServerClient => ({
   id: start,
+  href: `/v1/vpn_servers/s/clients/${start}`,
+  resource_type: 'vpn_server_client',
   client_ip: { address: '10.0.0.2' },
   remote_ip: { address: '192.0.2.1' },
   remote_port: 1,

@@ -1,4 +1,4 @@
-import type { VpnClient } from './types.ts';
+import type { VpnServerClient } from '../../../src/client/types.ts';
 import { toMillis } from './time.ts';
 
 /**
@@ -6,7 +6,7 @@ import { toMillis } from './time.ts';
  * its session started at or before t and had not ended by t. Disconnected records stay listed for
  * the auto-delete timeout (an hour by default), so the last hour is complete in the default set-up.
  */
-export function connectedSeries(clients: VpnClient[], now: number, windowMs = 3_600_000, points = 61): number[] {
+export function connectedSeries(clients: VpnServerClient[], now: number, windowMs = 3_600_000, points = 61): number[] {
   const spans = clients
     .map((c) => ({ start: toMillis(c.created_at), end: c.status === 'connected' ? Infinity : (toMillis(c.disconnected_at) ?? Infinity) }))
     .filter((s): s is { start: number; end: number } => s.start !== undefined);
