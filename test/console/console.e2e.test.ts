@@ -3,40 +3,28 @@
  * and real `openvpn` client processes. Sign in, create a server, watch a client appear live,
  * disconnect it from the row menu, delete another, bulk-disconnect two; screenshots for the README.
  *
- * Skips loudly when Chromium or the server harness is missing — and fails instead under CI=true.
+ * Skips loudly when Chromium is missing — and fails instead under CI=true.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { freeUdpPort, realOpenVpnSkipReason } from '../support/real-openvpn.ts';
-import { startOpenVpnClient, waitForExit, type OpenVpnClientProcess } from './openvpn-proc.ts';
+import { freeUdpPort, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
+import { realOpenVpnSkipReason } from '../support/real-openvpn.ts';
+import { startSluice } from '../support/sluice-process.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HARNESS = path.join(ROOT, 'test/support/sluice-process.ts');
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const CI = process.env.CI === 'true';
 const VERSION = 'version=2026-11-25&generation=2';
 
-/** The lead's harness (test/support/sluice-process.ts), loaded at run time so this file type-checks before it exists. */
-interface SluiceProcess {
-  url: string;
-  adminApiKey: string;
-  dataDir: string;
-  stop(): Promise<void>;
-}
-type StartSluice = (options?: { env?: Record<string, string>; dataDir?: string }) => Promise<SluiceProcess>;
-
 function skipReason(): string | undefined {
-  const problems: string[] = [];
-  if (!existsSync(CHROMIUM)) problems.push(`${CHROMIUM} not found (apt-get install chromium)`);
-  if (!existsSync(HARNESS)) problems.push(`${path.relative(ROOT, HARNESS)} not written yet`);
-  if (problems.length === 0) return undefined;
-  const message = `CONSOLE BROWSER TESTS NOT RUN: ${problems.join('; ')}`;
+  if (existsSync(CHROMIUM)) return undefined;
+  const message = `CONSOLE BROWSER TESTS NOT RUN: ${CHROMIUM} not found (apt-get install chromium)`;
   if (CI) throw new Error(`${message} (CI=true requires them)`);
   process.stderr.write(`\n*** ${message} — skipping ***\n\n`);
   return message;
@@ -53,6 +41,34 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A real openvpn client (test/support/openvpn-client.ts) and the name the steps know it by. */
+interface VpnUser {
+  name: string;
+  process: VpnClientProcess;
+}
+
+/** Resolves once the client's session is up; a failure names the client. */
+async function connected(user: VpnUser, timeoutMs: number): Promise<void> {
+  try {
+    await user.process.connected(timeoutMs);
+  } catch (error) {
+    throw new Error(`openvpn ${user.name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Waits for the client process to end, or fails naming it at the deadline. */
+async function waitForExit(user: VpnUser, timeoutMs: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`openvpn ${user.name} still running ${timeoutMs} ms after the disconnect:\n${user.process.output().split('\n').slice(-25).join('\n')}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([user.process.exited, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -99,14 +115,18 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 test('web console: sign in, create a server, live clients, disconnect, delete, bulk disconnect', { skip: reason, timeout: 300_000 }, async (t) => {
-  const { startSluice } = (await import(pathToFileURL(HARNESS).href)) as { startSluice: StartSluice };
   const sluice = await startSluice();
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'sluice-e2e-chromium-'));
-  const clients: OpenVpnClientProcess[] = [];
+  const clients: VpnUser[] = [];
+  const startClient = (name: string, profile: string): VpnUser => {
+    const user = { name, process: startVpnClient(profile) };
+    clients.push(user);
+    return user;
+  };
   const browser: { context?: BrowserContext } = {};
   const consoleErrors: string[] = [];
   t.after(async () => {
-    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all(clients.map((c) => c.process.stop()));
     await browser.context?.close();
     await sluice.stop();
     rmSync(userDataDir, { recursive: true, force: true });
@@ -200,9 +220,8 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
     const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Issue and download' }).click()]);
     const profile = readFileSync((await download.path()) as string, 'utf8');
     assert.match(profile, /<cert>[\s\S]*<\/cert>/);
-    const alice = startOpenVpnClient('alice', profile);
-    clients.push(alice);
-    await alice.connected(60_000);
+    const alice = startClient('alice', profile);
+    await connected(alice, 60_000);
     const row = clientRow(page, 'alice');
     await until('alice to appear connected without a reload', 30_000, async () => (await rowStatus(row)) === 'connected');
 
@@ -228,9 +247,8 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
   });
 
   await step('delete another client from the row menu: the row goes and the process exits', true, async () => {
-    const bob = startOpenVpnClient('bob', await api.profile(serverId, 'bob'));
-    clients.push(bob);
-    await bob.connected(60_000);
+    const bob = startClient('bob', await api.profile(serverId, 'bob'));
+    await connected(bob, 60_000);
     const row = clientRow(page, 'bob');
     await until('bob to appear', 30_000, async () => (await rowStatus(row)) === 'connected');
     await page.getByRole('button', { name: /^Actions for bob/ }).click();
@@ -244,9 +262,8 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
   });
 
   await step('bulk-disconnect two clients with the batch action', true, async () => {
-    const pair = await Promise.all(['carol', 'dave'].map(async (cn) => startOpenVpnClient(cn, await api.profile(serverId, cn))));
-    clients.push(...pair);
-    await Promise.all(pair.map((p) => p.connected(60_000)));
+    const pair = await Promise.all(['carol', 'dave'].map(async (cn) => startClient(cn, await api.profile(serverId, cn))));
+    await Promise.all(pair.map((p) => connected(p, 60_000)));
     for (const cn of ['carol', 'dave']) await until(`${cn} to appear`, 30_000, async () => (await rowStatus(clientRow(page, cn))) === 'connected');
     await page.getByRole('combobox', { name: 'Status' }).selectOption('connected');
     for (const cn of ['carol', 'dave']) await clientRow(page, cn).locator('input[type="checkbox"]').check({ force: true });
