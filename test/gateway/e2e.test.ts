@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
+import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 
@@ -39,8 +40,9 @@ async function withinMs<T>(ms: number, promise: Promise<T>, what: string): Promi
   }
 }
 
-run('gateway with real OpenVPN', () => {
+for (const dialect of testDialects()) run(`gateway with real OpenVPN (${dialect})`, () => {
   let sluice: SluiceProcess;
+  let database: TestDatabase | undefined;
   let api: TestApi;
   const clients: VpnClientProcess[] = [];
   const track = (c: VpnClientProcess): VpnClientProcess => {
@@ -49,12 +51,15 @@ run('gateway with real OpenVPN', () => {
   };
 
   before(async () => {
-    sluice = await startSluice({ env: { SLUICE_SWEEP_INTERVAL_MS: '200', SLUICE_DEGRADED_SECONDS: '30' } });
+    database = dialect === 'postgres' ? await freshDatabase('postgres') : undefined;
+    const store: Record<string, string> = database ? { SLUICE_DATABASE_URL: database.url } : {};
+    sluice = await startSluice({ env: { SLUICE_SWEEP_INTERVAL_MS: '200', SLUICE_DEGRADED_SECONDS: '30', ...store } });
     api = await new TestApi(sluice.url, sluice.adminApiKey).login();
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.stop()));
     await sluice?.stop();
+    await database?.drop();
   });
 
   test('certificate and username+passcode users connect and are listed with every field; bad credentials are refused', async () => {
