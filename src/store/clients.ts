@@ -155,7 +155,7 @@ export async function countConnected(db: Executor, serverIds: readonly string[])
  * Deletes up to `batch` expired records and returns how many went. Batches keep each write
  * transaction short so the sweep never stalls ingest, even with 100 000 rows due at once.
  */
-export async function deleteExpiredBatch(db: Executor, now: number, batch: number): Promise<string[]> {
+export async function deleteExpiredBatch(db: Executor, now: number, batch: number): Promise<{ id: string; vpnServerId: string }[]> {
   const due = await db
     .selectFrom('vpn_server_clients')
     .select(['id', 'vpn_server_id'])
@@ -171,7 +171,7 @@ export async function deleteExpiredBatch(db: Executor, now: number, batch: numbe
       due.map((d) => d.id),
     )
     .execute();
-  return due.map((d) => `${d.vpn_server_id}/${d.id}`);
+  return due.map((d) => ({ id: d.id, vpnServerId: d.vpn_server_id }));
 }
 
 export async function disconnectAllOfServer(db: Executor, serverId: string, now: number, deleteAfterSeconds: number): Promise<number> {

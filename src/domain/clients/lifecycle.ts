@@ -179,15 +179,12 @@ export async function sweepExpiredClients(ctx: DomainContext, batch = 1000): Pro
       const gone = await deleteExpiredBatch(trx, now, batch);
       await appendClientEvents(
         trx,
-        gone.map((key) => {
-          const [vpnServerId = '', clientId = ''] = key.split('/');
-          return { vpnServerId, clientId, type: 'deleted' as const, at: now, actor: 'retention', data: {} };
-        }),
+        gone.map((c) => ({ vpnServerId: c.vpnServerId, clientId: c.id, type: 'deleted' as const, at: now, actor: 'retention', data: {} })),
       );
       return gone;
     });
     total += removed.length;
-    for (const serverId of new Set(removed.map((key) => key.split('/')[0] ?? ''))) ctx.bus.notify(serverId);
+    for (const serverId of new Set(removed.map((c) => c.vpnServerId))) ctx.bus.notify(serverId);
     if (removed.length < batch) return total;
   }
 }
