@@ -75,6 +75,29 @@ for (const dialect of testDialects()) {
       }
     });
 
+    test('disabling a user disconnects their live sessions on every server and refuses new passcodes', async () => {
+      const h = await startHarness(dialect);
+      try {
+        const body = { client_authentication: [{ method: 'username' }] };
+        const a = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { ...body, client_ip_pool: '10.51.0.0/16', port: 1001 } }));
+        const b = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { ...body, client_ip_pool: '10.52.0.0/16', port: 1002 } }));
+        const user = json<{ id: string }>(await h.call('POST', '/v1/users', { body: { name: 'mallory', roles: [{ role: 'VPNClient' }] } }));
+        const onA = await recordEstablished(h.ctx, a.id, session(1, h.clock.now(), 'mallory'));
+        const onB = await recordEstablished(h.ctx, b.id, session(2, h.clock.now(), 'mallory'));
+        const other = await recordEstablished(h.ctx, b.id, session(3, h.clock.now(), 'trent'));
+        const { passcode } = await h.identity.issuePasscode(user.id);
+        assert.equal((await h.call('PATCH', `/v1/users/${user.id}`, { body: { disabled: true } })).statusCode, 200);
+        for (const [server, client] of [[a.id, onA.id], [b.id, onB.id]] as const) {
+          assert.ok(json(await h.call('GET', `/v1/vpn_servers/${server}/clients/${client}`)).disconnect_requested_at, 'disconnect requested');
+          assert.ok(h.gatewayCalls.includes(`intent ${server} ${client}`));
+        }
+        assert.equal(json(await h.call('GET', `/v1/vpn_servers/${b.id}/clients/${other.id}`)).disconnect_requested_at, undefined);
+        assert.deepEqual(await h.identity.verifyVpnCredentials(a.id, 'mallory', passcode), { ok: false, reason: 'unknown or disabled user' });
+      } finally {
+        await h.close();
+      }
+    });
+
     test('clients page by created_at with next links that cover every record once', async () => {
       const h = await startHarness(dialect);
       try {
