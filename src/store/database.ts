@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
@@ -42,6 +42,9 @@ function openSqlite(path: string): Store {
   const file = path.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const native = new SqliteDatabase(file);
+  // Sealed keys and hashed secrets live here: readable by the owner only (SQLite gives its WAL
+  // and shared-memory files the database file's mode).
+  if (file !== ':memory:') chmodSync(file, 0o600);
   native.pragma('journal_mode = WAL');
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');

@@ -33,6 +33,8 @@ test('first start without SLUICE_ADMIN_API_KEY: a key is generated, shown once, 
     const keyFile = join(dataDir, 'admin-api-key');
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
     assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'sluice.db')).mode & 0o777, 0o600);
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     const key = readFileSync(keyFile, 'utf8').trim();
     assert.equal(first.output().split(key).length - 1, 1, 'the key is printed exactly once');
 
