@@ -8,14 +8,20 @@ export interface StatusTag {
 
 const title = (s: string) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : 'Unknown');
 
+/** The health states every tag agrees on; `inapplicable` and unknown ones differ by place. */
+const HEALTH = new Map<string, StatusTag>([
+  ['ok', { label: 'OK', type: 'green' }],
+  ['degraded', { label: 'Degraded', type: 'magenta' }],
+  ['faulted', { label: 'Faulted', type: 'red' }],
+]);
+
 /** One tag for a server: lifecycle first (a server that is not stable says so), then health. */
 export function serverStatus(lifecycle: string, health: string): StatusTag {
   switch (lifecycle) {
-    case 'stable':
-      if (health === 'ok') return { label: 'Stable · OK', type: 'green' };
-      if (health === 'degraded') return { label: 'Stable · Degraded', type: 'magenta' };
-      if (health === 'faulted') return { label: 'Stable · Faulted', type: 'red' };
-      return { label: 'Stable', type: 'green' };
+    case 'stable': {
+      const h = HEALTH.get(health);
+      return h ? { label: `Stable · ${h.label}`, type: h.type } : { label: 'Stable', type: 'green' };
+    }
     case 'pending':
     case 'updating':
     case 'waiting':
@@ -32,18 +38,8 @@ export function serverStatus(lifecycle: string, health: string): StatusTag {
 }
 
 export function healthTag(health: string): StatusTag {
-  switch (health) {
-    case 'ok':
-      return { label: 'OK', type: 'green' };
-    case 'degraded':
-      return { label: 'Degraded', type: 'magenta' };
-    case 'faulted':
-      return { label: 'Faulted', type: 'red' };
-    case 'inapplicable':
-      return { label: 'Inapplicable', type: 'gray' };
-    default:
-      return { label: title(health), type: 'cool-gray' };
-  }
+  if (health === 'inapplicable') return { label: 'Inapplicable', type: 'gray' };
+  return HEALTH.get(health) ?? { label: title(health), type: 'cool-gray' };
 }
 
 export function clientStatusTag(status: string, pending: boolean): StatusTag {
