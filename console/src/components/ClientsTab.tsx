@@ -3,8 +3,6 @@ import {
   Button,
   DataTable,
   DataTableSkeleton,
-  InlineNotification,
-  OverflowMenu,
   OverflowMenuItem,
   Pagination,
   Select,
@@ -23,21 +21,20 @@ import {
   TableToolbar,
   TableToolbarContent,
   TableToolbarSearch,
-  Tag,
 } from '@carbon/react';
 import { Download, Renew, TrashCan, Unlink } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
 import type { VpnServer } from '../../../src/client/types.ts';
 import { clientLabel, clientList, type ClientRow, type ClientsAction, type ClientsState } from '../lib/clients-state.ts';
-import { defaultClientQuery, paginate, queryClients, type ClientQuery, type StatusFilter } from '../lib/filters.ts';
+import { defaultClientQuery, queryClients, type ClientQuery, type StatusFilter } from '../lib/filters.ts';
 import { clientStatusTag } from '../lib/status.ts';
-import { errorToast } from '../lib/errors.ts';
 import type { StreamStatus } from '../lib/event-stream.ts';
 import { bytes } from '../lib/time.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { RelativeTime } from './RelativeTime.tsx';
 import { ConfirmModal } from './ConfirmModal.tsx';
 import { EmptyState } from './EmptyState.tsx';
+import { LoadError, RowActions, StatusTagCell, usePaging } from './Table.tsx';
 import { useToasts } from './Toasts.tsx';
 
 const headers = [
@@ -87,14 +84,13 @@ interface Props {
 
 export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
   const [query, setQuery] = useState<ClientQuery>(defaultClientQuery);
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(25);
   const [act, setAct] = useState<Act | undefined>();
   const toasts = useToasts();
   const now = useNow();
   const all = useMemo(() => clientList(clients.state), [clients.state]);
   const visible = useMemo(() => queryClients(all, query), [all, query]);
-  const slice = paginate(visible, page, pageSize);
+  const paging = usePaging(visible);
+  const { slice } = paging;
   const byId = new Map(slice.items.map((c) => [c.id, c]));
   const rows = slice.items.map((c) => ({
     id: c.id,
@@ -129,7 +125,7 @@ export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
 
   return (
     <section aria-label="Clients">
-      {clients.loadError !== undefined && <InlineNotification kind="error" {...errorToast('Could not load the clients', clients.loadError)} lowContrast hideCloseButton />}
+      <LoadError action="Could not load the clients" error={clients.loadError} />
       <DataTable rows={rows} headers={headers} size="md">
         {({ rows: tableRows, headers: tableHeaders, getTableProps, getRowProps, getSelectionProps, getBatchActionProps, getToolbarProps, getTableContainerProps, selectedRows }) => {
           const batch = getBatchActionProps();
@@ -165,7 +161,7 @@ export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
                     labelText="Search clients"
                     onChange={(e) => {
                       setQuery((q) => ({ ...q, search: typeof e === 'string' ? '' : (e.target as HTMLInputElement).value }));
-                      setPage(1);
+                      paging.firstPage();
                     }}
                   />
                   <Select
@@ -177,7 +173,7 @@ export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
                     value={query.status}
                     onChange={(e) => {
                       setQuery((q) => ({ ...q, status: e.target.value as StatusFilter }));
-                      setPage(1);
+                      paging.firstPage();
                     }}
                   >
                     <SelectItem value="all" text="All statuses" />
@@ -228,23 +224,17 @@ export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
                           <TableCell className="sl-mono" title={c.bytes_sent !== undefined ? `sent ${bytes(c.bytes_sent)}, received ${bytes(c.bytes_received)}` : undefined}>
                             {`${c.remote_ip.address}:${c.remote_port}`}
                           </TableCell>
-                          <TableCell>
-                            <Tag type={tag.type} size="sm">
-                              {tag.label}
-                            </Tag>
-                          </TableCell>
+                          <StatusTagCell tag={tag} />
                           <TableCell>
                             <RelativeTime value={c.created_at} now={now} />
                           </TableCell>
                           <TableCell>
                             <RelativeTime value={c.status === 'connected' ? undefined : c.disconnected_at} now={now} />
                           </TableCell>
-                          <TableCell className="cds--table-column-menu">
-                            <OverflowMenu size="sm" flipped aria-label={`Actions for ${name}`} iconDescription={`Actions for ${name}`}>
-                              <OverflowMenuItem itemText="Disconnect" disabled={c.status !== 'connected' || !!c.pending} onClick={() => setAct({ kind: 'disconnect', clients: [c] })} />
-                              <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setAct({ kind: 'delete', clients: [c] })} />
-                            </OverflowMenu>
-                          </TableCell>
+                          <RowActions label={`Actions for ${name}`}>
+                            <OverflowMenuItem itemText="Disconnect" disabled={c.status !== 'connected' || !!c.pending} onClick={() => setAct({ kind: 'disconnect', clients: [c] })} />
+                            <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setAct({ kind: 'delete', clients: [c] })} />
+                          </RowActions>
                         </TableRow>
                       );
                     })}
@@ -258,16 +248,7 @@ export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
               ) : visible.length === 0 ? (
                 <EmptyState title="No client matches">Change the status filter or the search to see the other {all.length} clients.</EmptyState>
               ) : null}
-              <Pagination
-                page={slice.page}
-                pageSize={pageSize}
-                pageSizes={[10, 25, 50, 100]}
-                totalItems={slice.total}
-                onChange={({ page: p, pageSize: ps }) => {
-                  setPage(p);
-                  setPageSize(ps);
-                }}
-              />
+              <Pagination {...paging.pagination} />
             </TableContainer>
           );
         }}

@@ -1,24 +1,13 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   Button,
-  DataTable,
   DataTableSkeleton,
   InlineNotification,
   Modal,
-  OverflowMenu,
   OverflowMenuItem,
   Select,
   SelectItem,
-  Table,
-  TableBody,
   TableCell,
-  TableContainer,
-  TableHead,
-  TableHeader,
-  TableRow,
-  TableToolbar,
-  TableToolbarContent,
-  Tag,
   TextInput,
 } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
@@ -27,11 +16,13 @@ import type { VpnServer, VpnServerRoute } from '../../../src/client/types.ts';
 import { ApiError, errorToast } from '../lib/errors.ts';
 import { validateRoute } from '../lib/server-form.ts';
 import { serverStatus } from '../lib/status.ts';
+import { useLoad } from '../hooks/useLoad.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { RelativeTime } from './RelativeTime.tsx';
 import { ConfirmModal } from './ConfirmModal.tsx';
 import { NameModal } from './NameModal.tsx';
 import { EmptyState } from './EmptyState.tsx';
+import { ListTable, LoadError, RowActions, StatusTagCell } from './Table.tsx';
 import { useToasts } from './Toasts.tsx';
 
 const headers = [
@@ -44,8 +35,6 @@ const headers = [
 ];
 
 export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
-  const [routes, setRoutes] = useState<VpnServerRoute[] | undefined>();
-  const [error, setError] = useState<unknown>();
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<VpnServerRoute | undefined>();
   const [deleting, setDeleting] = useState<VpnServerRoute | undefined>();
@@ -53,85 +42,49 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
   const now = useNow();
   const base = `/v1/vpn_servers/${encodeURIComponent(server.id)}/routes`;
 
-  const load = useCallback(async () => {
-    try {
-      setRoutes(await api.all<VpnServerRoute>(base, 'routes', { sort: 'name' }));
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, [api, base]);
-  useEffect(() => void load(), [load]);
+  const fetchRoutes = useCallback(() => api.all<VpnServerRoute>(base, 'routes', { sort: 'name' }), [api, base]);
+  const { value: routes, error, load } = useLoad(fetchRoutes);
 
   if (routes === undefined && error === undefined) return <DataTableSkeleton headers={headers} rowCount={2} showHeader={false} />;
   const list = routes ?? [];
-  const byId = new Map(list.map((r) => [r.id, r]));
   return (
     <section aria-label="VPN server routes">
-      {error !== undefined && <InlineNotification kind="error" {...errorToast('Could not load the routes', error)} lowContrast hideCloseButton />}
-      <DataTable rows={list.map((r) => ({ id: r.id, name: r.name, destination: r.destination, action: r.action, status: r.lifecycle_state, created_at: r.created_at, actions: '' }))} headers={headers}>
-        {({ rows, headers: hs, getTableProps, getHeaderProps, getRowProps, getTableContainerProps, getToolbarProps }) => (
-          <TableContainer title="VPN server routes" description={`Pushed to clients when they connect${server.enable_split_tunneling ? '' : ' (split tunnelling is off, so all traffic goes through the VPN anyway)'}. Packets to destinations without a route are dropped.`} {...getTableContainerProps()}>
-            <TableToolbar {...getToolbarProps()} aria-label="Routes toolbar">
-              <TableToolbarContent>
-                <Button renderIcon={Add} onClick={() => setCreating(true)}>
-                  Create route
-                </Button>
-              </TableToolbarContent>
-            </TableToolbar>
-            <div className="sl-table-scroll">
-              <Table {...getTableProps()} aria-label="VPN server routes">
-                <TableHead>
-                  <TableRow>
-                    {hs.map((h) => {
-                      const { key, ...p } = getHeaderProps({ header: h });
-                      return (
-                        <TableHeader key={key} {...p}>
-                          {h.header}
-                        </TableHeader>
-                      );
-                    })}
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {rows.map((row) => {
-                    const r = byId.get(row.id);
-                    if (!r) return null;
-                    const tag = serverStatus(r.lifecycle_state, r.health_state ?? 'ok');
-                    const { key, ...rp } = getRowProps({ row });
-                    return (
-                      <TableRow key={key} {...rp}>
-                        <TableCell>{r.name}</TableCell>
-                        <TableCell className="sl-mono">{r.destination}</TableCell>
-                        <TableCell>{r.action}</TableCell>
-                        <TableCell>
-                          <Tag type={tag.type} size="sm">
-                            {tag.label}
-                          </Tag>
-                        </TableCell>
-                        <TableCell>
-                          <RelativeTime value={r.created_at} now={now} />
-                        </TableCell>
-                        <TableCell className="cds--table-column-menu">
-                          <OverflowMenu size="sm" flipped aria-label={`Actions for route ${r.name}`} iconDescription={`Actions for route ${r.name}`}>
-                            <OverflowMenuItem itemText="Rename" onClick={() => setRenaming(r)} />
-                            <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setDeleting(r)} />
-                          </OverflowMenu>
-                        </TableCell>
-                      </TableRow>
-                    );
-                  })}
-                </TableBody>
-              </Table>
-            </div>
-            {list.length === 0 && (
-              <EmptyState title="No routes" action={<Button kind="tertiary" renderIcon={Add} onClick={() => setCreating(true)}>Create route</Button>}>
-                Add a route for each network your users should reach through {server.name}, e.g. 192.168.10.0/24.
-              </EmptyState>
-            )}
-          </TableContainer>
+      <LoadError action="Could not load the routes" error={error} />
+      <ListTable
+        title="VPN server routes"
+        description={`Pushed to clients when they connect${server.enable_split_tunneling ? '' : ' (split tunnelling is off, so all traffic goes through the VPN anyway)'}. Packets to destinations without a route are dropped.`}
+        label="VPN server routes"
+        toolbarLabel="Routes toolbar"
+        toolbar={
+          <Button renderIcon={Add} onClick={() => setCreating(true)}>
+            Create route
+          </Button>
+        }
+        headers={headers}
+        items={list}
+        cells={(r) => ({ name: r.name, destination: r.destination, action: r.action, status: r.lifecycle_state, created_at: r.created_at, actions: '' })}
+        renderCells={(r) => (
+          <>
+            <TableCell>{r.name}</TableCell>
+            <TableCell className="sl-mono">{r.destination}</TableCell>
+            <TableCell>{r.action}</TableCell>
+            <StatusTagCell tag={serverStatus(r.lifecycle_state, r.health_state ?? 'ok')} />
+            <TableCell>
+              <RelativeTime value={r.created_at} now={now} />
+            </TableCell>
+            <RowActions label={`Actions for route ${r.name}`}>
+              <OverflowMenuItem itemText="Rename" onClick={() => setRenaming(r)} />
+              <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setDeleting(r)} />
+            </RowActions>
+          </>
         )}
-      </DataTable>
+      >
+        {list.length === 0 && (
+          <EmptyState title="No routes" action={<Button kind="tertiary" renderIcon={Add} onClick={() => setCreating(true)}>Create route</Button>}>
+            Add a route for each network your users should reach through {server.name}, e.g. 192.168.10.0/24.
+          </EmptyState>
+        )}
+      </ListTable>
       {creating && (
         <CreateRouteModal
           onClose={() => setCreating(false)}

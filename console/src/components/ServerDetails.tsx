@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Breadcrumb, BreadcrumbItem, Button, InlineNotification, Loading, OverflowMenu, OverflowMenuItem, Tab, TabList, TabPanel, TabPanels, Tabs, Tag } from '@carbon/react';
+import { Breadcrumb, BreadcrumbItem, Button, Loading, OverflowMenu, OverflowMenuItem, Tab, TabList, TabPanel, TabPanels, Tabs, Tag } from '@carbon/react';
 import { Certificate, Download } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
 import type { VpnServer } from '../../../src/client/types.ts';
 import { tabAt, tabIndex, type Route, type ServerTab } from '../lib/route.ts';
 import { serverStatus } from '../lib/status.ts';
-import { errorToast } from '../lib/errors.ts';
 import { connectedCount } from '../lib/clients-state.ts';
 import { downloadText, profileFileName } from '../lib/download.ts';
 import { useClients } from '../hooks/useClients.ts';
+import { useLoad } from '../hooks/useLoad.ts';
 import { useToasts } from './Toasts.tsx';
 import { OverviewTab } from './OverviewTab.tsx';
 import { ClientsTab } from './ClientsTab.tsx';
@@ -17,31 +17,18 @@ import { NameModal } from './NameModal.tsx';
 import { ConfirmModal } from './ConfirmModal.tsx';
 import { ProfileModal } from './ProfileModal.tsx';
 import { EmptyState } from './EmptyState.tsx';
+import { LoadError } from './Table.tsx';
 
 const POLL_MS = 15_000;
 
 export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string; tab: ServerTab; navigate(to: Route, replace?: boolean): void }) {
-  const [server, setServer] = useState<VpnServer | undefined>();
-  const [error, setError] = useState<unknown>();
   const [modal, setModal] = useState<'rename' | 'delete' | 'profile' | undefined>();
   const toasts = useToasts();
   const clients = useClients(api, id);
   const path = `/v1/vpn_servers/${encodeURIComponent(id)}`;
 
-  const load = useCallback(async () => {
-    try {
-      setServer(await api.get<VpnServer>(path));
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, [api, path]);
-
-  useEffect(() => {
-    void load();
-    const t = setInterval(() => document.visibilityState === 'visible' && void load(), POLL_MS);
-    return () => clearInterval(t);
-  }, [load]);
+  const fetchServer = useCallback(() => api.get<VpnServer>(path), [api, path]);
+  const { value: server, error, setValue: setServer } = useLoad(fetchServer, POLL_MS);
 
   useEffect(() => {
     document.title = server ? `${server.name} · VPN server · Sluice` : 'VPN server · Sluice';
@@ -51,22 +38,25 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
     e.preventDefault();
     navigate({ page: 'servers' });
   };
+  const breadcrumb = (
+    <Breadcrumb noTrailingSlash>
+      <BreadcrumbItem href="/vpn_servers" onClick={goServers}>
+        Client-to-site servers
+      </BreadcrumbItem>
+    </Breadcrumb>
+  );
 
   if (!server) {
     const notFound = (error as { status?: number } | undefined)?.status === 404;
     return (
       <>
-        <Breadcrumb noTrailingSlash>
-          <BreadcrumbItem href="/vpn_servers" onClick={goServers}>
-            Client-to-site servers
-          </BreadcrumbItem>
-        </Breadcrumb>
+        {breadcrumb}
         {notFound ? (
           <EmptyState title="VPN server not found">
             There is no VPN server {id}; it may have been deleted. Go back to the <a href="/vpn_servers" onClick={goServers}>list of servers</a>.
           </EmptyState>
         ) : error !== undefined ? (
-          <InlineNotification kind="error" {...errorToast('Could not load the VPN server', error)} lowContrast hideCloseButton />
+          <LoadError action="Could not load the VPN server" error={error} />
         ) : (
           <Loading withOverlay={false} description="Loading VPN server" />
         )}
@@ -89,11 +79,7 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
 
   return (
     <>
-      <Breadcrumb noTrailingSlash>
-        <BreadcrumbItem href="/vpn_servers" onClick={goServers}>
-          Client-to-site servers
-        </BreadcrumbItem>
-      </Breadcrumb>
+      {breadcrumb}
       <div className="sl-page-header">
         <h1>{server.name}</h1>
         <Tag type={tag.type}>{tag.label}</Tag>

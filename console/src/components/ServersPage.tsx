@@ -1,34 +1,14 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import {
-  Button,
-  DataTable,
-  DataTableSkeleton,
-  InlineNotification,
-  Link,
-  OverflowMenu,
-  OverflowMenuItem,
-  Pagination,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableHeader,
-  TableRow,
-  TableToolbar,
-  TableToolbarContent,
-  TableToolbarSearch,
-  Tag,
-} from '@carbon/react';
+import { Button, DataTableSkeleton, Link, OverflowMenuItem, Pagination, TableCell, TableToolbarSearch } from '@carbon/react';
 import { Add, Renew } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
 import type { VpnServer } from '../../../src/client/types.ts';
 import type { Route } from '../lib/route.ts';
 import { serverStatus } from '../lib/status.ts';
-import { errorToast } from '../lib/errors.ts';
-import { paginate } from '../lib/filters.ts';
+import { useLoad } from '../hooks/useLoad.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { RelativeTime } from './RelativeTime.tsx';
+import { ListTable, LoadError, RowActions, StatusTagCell, usePaging } from './Table.tsx';
 import { useToasts } from './Toasts.tsx';
 import { ConfirmModal } from './ConfirmModal.tsx';
 import { NameModal } from './NameModal.tsx';
@@ -48,42 +28,25 @@ const headers = [
 const POLL_MS = 10_000;
 
 export function ServersPage({ api, navigate }: { api: Api; navigate(to: Route): void }) {
-  const [servers, setServers] = useState<VpnServer[] | undefined>();
-  const [error, setError] = useState<unknown>();
   const [search, setSearch] = useState('');
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(25);
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<VpnServer | undefined>();
   const [deleting, setDeleting] = useState<VpnServer | undefined>();
   const toasts = useToasts();
   const now = useNow();
 
-  const load = useCallback(async () => {
-    try {
-      setServers(await api.all<VpnServer>('/v1/vpn_servers', 'vpn_servers', { sort: 'name' }));
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, [api]);
+  const fetchServers = useCallback(() => api.all<VpnServer>('/v1/vpn_servers', 'vpn_servers', { sort: 'name' }), [api]);
+  const { value: servers, error, load, setError } = useLoad(fetchServers, POLL_MS);
 
   useEffect(() => {
     document.title = 'Client-to-site servers · Sluice';
-    void load();
-    const t = setInterval(() => {
-      if (document.visibilityState === 'visible') void load();
-    }, POLL_MS);
-    return () => clearInterval(t);
-  }, [load]);
+  }, []);
 
   const filtered = useMemo(() => {
     const q = search.trim().toLowerCase();
     return (servers ?? []).filter((s) => !q || s.name.includes(q) || s.id.includes(q) || s.client_ip_pool.includes(q));
   }, [servers, search]);
-  const slice = paginate(filtered, page, pageSize);
-  const byId = new Map(slice.items.map((s) => [s.id, s]));
-  const rows = slice.items.map((s) => ({ id: s.id, name: s.name, status: s.lifecycle_state, pool: s.client_ip_pool, port: `${s.port}/${s.protocol}`, clients: String(s.connected_clients ?? ''), created: s.created_at, actions: '' }));
+  const paging = usePaging(filtered);
   const open = (s: VpnServer) => navigate({ page: 'server', id: s.id, tab: 'overview' });
 
   return (
@@ -91,7 +54,7 @@ export function ServersPage({ api, navigate }: { api: Api; navigate(to: Route): 
       <div className="sl-page-header">
         <h1>Client-to-site servers</h1>
       </div>
-      {error !== undefined && <InlineNotification kind="error" {...errorToast('Could not load VPN servers', error)} lowContrast onClose={() => setError(undefined)} />}
+      <LoadError action="Could not load VPN servers" error={error} onClose={() => setError(undefined)} />
       {servers === undefined ? (
         <DataTableSkeleton headers={headers} rowCount={3} showHeader={false} />
       ) : servers.length === 0 ? (
@@ -99,97 +62,64 @@ export function ServersPage({ api, navigate }: { api: Api; navigate(to: Route): 
           A VPN server gives your users a way into your network with a stock OpenVPN client. Create one, then download its client profile.
         </EmptyState>
       ) : (
-        <DataTable rows={rows} headers={headers} size="lg">
-          {({ rows: tableRows, headers: tableHeaders, getTableProps, getHeaderProps, getRowProps, getToolbarProps, getTableContainerProps }) => (
-            <TableContainer title="VPN servers" description={`${servers.length} server${servers.length === 1 ? '' : 's'}`} {...getTableContainerProps()}>
-              <TableToolbar {...getToolbarProps()} aria-label="VPN servers toolbar">
-                <TableToolbarContent>
-                  <TableToolbarSearch
-                    persistent
-                    placeholder="Filter by name, id or pool"
-                    labelText="Filter servers"
-                    onChange={(e) => {
-                      setSearch(typeof e === 'string' ? '' : (e.target as HTMLInputElement).value);
-                      setPage(1);
-                    }}
-                  />
-                  <Button kind="ghost" hasIconOnly renderIcon={Renew} iconDescription="Refresh" onClick={() => void load()} />
-                  <Button renderIcon={Add} onClick={() => setCreating(true)}>
-                    Create
-                  </Button>
-                </TableToolbarContent>
-              </TableToolbar>
-              <div className="sl-table-scroll">
-                <Table {...getTableProps()} aria-label="VPN servers">
-                  <TableHead>
-                    <TableRow>
-                      {tableHeaders.map((h) => {
-                        const { key, ...props } = getHeaderProps({ header: h });
-                        return (
-                          <TableHeader key={key} {...props}>
-                            {h.header}
-                          </TableHeader>
-                        );
-                      })}
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {tableRows.map((row) => {
-                      const s = byId.get(row.id);
-                      if (!s) return null;
-                      const tag = serverStatus(s.lifecycle_state, s.health_state);
-                      const { key, ...rowProps } = getRowProps({ row });
-                      return (
-                        <TableRow key={key} {...rowProps} data-server-name={s.name}>
-                          <TableCell>
-                            <Link
-                              href={`/vpn_servers/${encodeURIComponent(s.id)}`}
-                              onClick={(e: React.MouseEvent) => {
-                                e.preventDefault();
-                                open(s);
-                              }}
-                            >
-                              {s.name}
-                            </Link>
-                          </TableCell>
-                          <TableCell>
-                            <Tag type={tag.type} size="sm">
-                              {tag.label}
-                            </Tag>
-                          </TableCell>
-                          <TableCell className="sl-mono">{s.client_ip_pool}</TableCell>
-                          <TableCell>{`${s.port}/${s.protocol}`}</TableCell>
-                          <TableCell>{s.connected_clients ?? '—'}</TableCell>
-                          <TableCell>
-                            <RelativeTime value={s.created_at} now={now} />
-                          </TableCell>
-                          <TableCell className="cds--table-column-menu">
-                            <OverflowMenu size="sm" flipped aria-label={`Actions for ${s.name}`} iconDescription={`Actions for ${s.name}`}>
-                              <OverflowMenuItem itemText="Open" onClick={() => open(s)} />
-                              <OverflowMenuItem itemText="Rename" onClick={() => setRenaming(s)} />
-                              <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setDeleting(s)} />
-                            </OverflowMenu>
-                          </TableCell>
-                        </TableRow>
-                      );
-                    })}
-                  </TableBody>
-                </Table>
-              </div>
-              {filtered.length === 0 && <EmptyState title="No server matches">Clear the filter to see all {servers.length} servers.</EmptyState>}
-              <Pagination
-                page={slice.page}
-                pageSize={pageSize}
-                pageSizes={[10, 25, 50, 100]}
-                totalItems={slice.total}
-                onChange={({ page: p, pageSize: ps }) => {
-                  setPage(p);
-                  setPageSize(ps);
+        <ListTable
+          title="VPN servers"
+          description={`${servers.length} server${servers.length === 1 ? '' : 's'}`}
+          label="VPN servers"
+          toolbarLabel="VPN servers toolbar"
+          toolbar={
+            <>
+              <TableToolbarSearch
+                persistent
+                placeholder="Filter by name, id or pool"
+                labelText="Filter servers"
+                onChange={(e) => {
+                  setSearch(typeof e === 'string' ? '' : (e.target as HTMLInputElement).value);
+                  paging.firstPage();
                 }}
               />
-            </TableContainer>
+              <Button kind="ghost" hasIconOnly renderIcon={Renew} iconDescription="Refresh" onClick={() => void load()} />
+              <Button renderIcon={Add} onClick={() => setCreating(true)}>
+                Create
+              </Button>
+            </>
+          }
+          headers={headers}
+          items={paging.slice.items}
+          cells={(s) => ({ name: s.name, status: s.lifecycle_state, pool: s.client_ip_pool, port: `${s.port}/${s.protocol}`, clients: String(s.connected_clients ?? ''), created: s.created_at, actions: '' })}
+          size="lg"
+          rowAttributes={(s) => ({ 'data-server-name': s.name })}
+          renderCells={(s) => (
+            <>
+              <TableCell>
+                <Link
+                  href={`/vpn_servers/${encodeURIComponent(s.id)}`}
+                  onClick={(e: React.MouseEvent) => {
+                    e.preventDefault();
+                    open(s);
+                  }}
+                >
+                  {s.name}
+                </Link>
+              </TableCell>
+              <StatusTagCell tag={serverStatus(s.lifecycle_state, s.health_state)} />
+              <TableCell className="sl-mono">{s.client_ip_pool}</TableCell>
+              <TableCell>{`${s.port}/${s.protocol}`}</TableCell>
+              <TableCell>{s.connected_clients ?? '—'}</TableCell>
+              <TableCell>
+                <RelativeTime value={s.created_at} now={now} />
+              </TableCell>
+              <RowActions label={`Actions for ${s.name}`}>
+                <OverflowMenuItem itemText="Open" onClick={() => open(s)} />
+                <OverflowMenuItem itemText="Rename" onClick={() => setRenaming(s)} />
+                <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setDeleting(s)} />
+              </RowActions>
+            </>
           )}
-        </DataTable>
+        >
+          {filtered.length === 0 && <EmptyState title="No server matches">Clear the filter to see all {servers.length} servers.</EmptyState>}
+          <Pagination {...paging.pagination} />
+        </ListTable>
       )}
       {creating && (
         <CreateServerModal
