@@ -174,6 +174,20 @@ for (const dialect of testDialects()) run(`gateway with real OpenVPN (${dialect}
     assert.ok(again.isRunning());
   });
 
+  test('DELETE stops the server: openvpn exits, its files go, the server and its clients are gone', async () => {
+    const server = await createServer(api, { client_ip_pool: '10.68.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    const henry = track(await connectCertUser(api, server.id, 'henry'));
+    await eventually('henry listed', async () => ((await clientsOf(api, server.id)).length === 1 ? true : undefined));
+    const pid = sluice.openvpnPidOf(server.id);
+    assert.ok(pid !== undefined);
+    assert.equal((await api.call('DELETE', `/v1/vpn_servers/${server.id}`)).status, 202);
+    await eventually('server gone', async () => ((await api.call('GET', `/v1/vpn_servers/${server.id}`)).status === 404 ? true : undefined));
+    await eventually('openvpn stopped', async () => (!alive(pid) ? true : undefined));
+    assert.equal(sluice.openvpnPidOf(server.id), undefined);
+    assert.equal((await api.call('GET', `/v1/vpn_servers/${server.id}/clients`)).status, 404);
+    await henry.stop();
+  });
+
   test('a port already taken makes the server failed with the reason, and it recovers when the port frees', async () => {
     const port = await freeUdpPort();
     const squatter = createSocket('udp4');
