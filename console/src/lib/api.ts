@@ -1,6 +1,7 @@
+// The API version the shared client is written against: the console speaks the same one.
+import { API_VERSION } from '../../../src/client/http.ts';
 import { ApiError, apiErrorFrom } from './errors.ts';
 
-export const API_VERSION = '2026-11-25';
 const STORAGE_KEY = 'sluice.session';
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;

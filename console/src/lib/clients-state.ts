@@ -1,4 +1,5 @@
 import type { ClientEvent, VpnServerClient } from '../../../src/client/types.ts';
+import { clientStatusTag } from './status.ts';
 
 /** What the console knows about one client beyond the API record. */
 export type Pending = 'disconnect' | 'delete';
@@ -115,12 +116,7 @@ export function connectedCount(state: ClientsState): number {
 }
 
 /** The label the Status column shows. */
-export function statusLabel(c: ClientRow): string {
-  if (c.pending === 'disconnect' && isConnected(c)) return 'Disconnecting…';
-  if (c.status === 'connected') return 'Connected';
-  if (c.status === 'disconnected') return 'Disconnected';
-  return c.status.charAt(0).toUpperCase() + c.status.slice(1);
-}
+export const statusLabel = (c: ClientRow): string => clientStatusTag(c.status, c.pending === 'disconnect').label;
 
 /** How a confirmation names a client: who, from where, and its id. */
 export function clientLabel(c: VpnServerClient): string {

@@ -1,10 +1,7 @@
+import type { ErrorBody } from '../../../src/client/types.ts';
+
 /** API errors and their presentation (toast text, form field messages). */
-export interface ApiErrorItem {
-  code: string;
-  message: string;
-  more_info?: string;
-  target?: { name: string; type: string; value?: unknown };
-}
+export type ApiErrorItem = ErrorBody['errors'][number];
 
 export class ApiError extends Error {
   readonly status: number;
