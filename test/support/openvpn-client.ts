@@ -67,9 +67,13 @@ export function startVpnClient(profile: string, credentials?: { username: string
           reject(new Error(`openvpn client exited before connecting:\n${output}`));
         });
       }),
+    /** SIGTERM, and SIGKILL if it is still there 5 s later, so a stuck client cannot hang cleanup. */
     async stop() {
-      if (running) child.kill('SIGTERM');
+      if (!running) return;
+      child.kill('SIGTERM');
+      const escalate = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(escalate);
     },
   };
 }
