@@ -44,6 +44,13 @@ export interface EndedSessionReport {
   bytesReceived: number;
 }
 
+export interface StoredSessionReport {
+  sessionKey: string;
+  startedAt: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
 export interface ServerStateReport {
   lifecycle: 'pending' | 'stable' | 'updating' | 'failed';
   health: 'ok' | 'degraded' | 'faulted' | 'inapplicable';
@@ -58,8 +65,8 @@ export type AgentRequest =
   | { type: 'server_stopped'; serverId: string }
   | { type: 'session_established'; serverId: string; session: LiveSession }
   | { type: 'session_ended'; serverId: string; session: EndedSessionReport }
-  /** After every (re)attach: the store keeps exactly these as connected sessions of the server. */
-  | { type: 'reconcile'; serverId: string; live: LiveSession[]; endedAt: number }
+  /** What the store holds as connected, for the agent to reconcile with OpenVPN's `status`. */
+  | { type: 'stored_sessions'; serverId: string }
   | { type: 'authorize'; serverId: string; username: string | undefined; password: string | undefined; commonName: string | undefined }
   | { type: 'pending_kills'; serverId: string };
 
@@ -70,7 +77,7 @@ export interface AgentReplies {
   server_stopped: Record<string, never>;
   session_established: Record<string, never>;
   session_ended: Record<string, never>;
-  reconcile: { ended: number; discovered: number };
+  stored_sessions: { sessions: StoredSessionReport[] };
   authorize: { allow: true } | { allow: false; reason: string };
   pending_kills: { kills: { sessionKey: string; reason: string }[] };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AgentReply, AgentRequest, ControlNotice, ControlPlaneChannel, LiveSession, ServerSpec } from '../gateway/channel.ts';
+import type { AgentReply, AgentRequest, ControlNotice, ControlPlaneChannel, ServerSpec } from '../gateway/channel.ts';
 import { recordEnded, recordEstablished, pendingIntents } from '../domain/clients/lifecycle.ts';
 import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
 import { hasMethod, type VpnServer } from '../domain/vpn-servers/model.ts';
@@ -87,8 +87,10 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
       case 'session_ended':
         await recordEnded(ctx, request.serverId, request.session);
         return {};
-      case 'reconcile':
-        return this.reconcile(request.serverId, request.live, request.endedAt);
+      case 'stored_sessions': {
+        const stored = await connectedClients(ctx.store.db, request.serverId);
+        return { sessions: stored.map((c) => ({ sessionKey: c.sessionKey, startedAt: c.createdAt, bytesSent: c.bytesSent, bytesReceived: c.bytesReceived })) };
+      }
       case 'authorize':
         return this.authorize(request.serverId, request.username, request.password);
       case 'pending_kills': {
@@ -96,27 +98,6 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
       }
     }
-  }
-
-  /** The store keeps exactly OpenVPN's live sessions as connected: no phantoms, none lost. */
-  private async reconcile(serverId: string, live: LiveSession[], endedAt: number): Promise<{ ended: number; discovered: number }> {
-    const ctx = this.ctx();
-    const stored = await connectedClients(ctx.store.db, serverId);
-    const liveKeys = new Set(live.map((s) => s.sessionKey));
-    const storedKeys = new Set(stored.map((c) => c.sessionKey));
-    let ended = 0;
-    let discovered = 0;
-    for (const client of stored) {
-      if (liveKeys.has(client.sessionKey)) continue;
-      await recordEnded(ctx, serverId, { sessionKey: client.sessionKey, endedAt, bytesSent: client.bytesSent, bytesReceived: client.bytesReceived });
-      ended += 1;
-    }
-    for (const session of live) {
-      if (storedKeys.has(session.sessionKey)) continue;
-      await recordEstablished(ctx, serverId, session);
-      discovered += 1;
-    }
-    return { ended, discovered };
   }
 
   /** Certificates were checked by TLS and the CRL; username auth needs a valid one-time passcode. */

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ControlPlaneChannel, LiveSession, ServerSpec, ServerStateReport } from '../channel.ts';
 import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction, type SupervisorInput, type SupervisorPolicy, type SupervisorState } from '../core/supervisor.ts';
-import type { SessionFact, SessionKey } from '../core/sessions.ts';
+import type { EstablishedFact, SessionFact, SessionKey } from '../core/sessions.ts';
+import { reconcile } from '../core/reconcile.ts';
 import type { StatusSnapshot } from '../core/status.ts';
 import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
 import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
@@ -21,6 +22,14 @@ export interface RuntimeOptions {
 }
 
 const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
+
+function parseSessionKey(text: string): SessionKey {
+  const [processStart = 0, cid = -1] = text.split(':').map(Number);
+  return { processStart, cid };
+}
+
+/** What `status` would say of a process that is gone: every stored session of it has ended. */
+const NO_CLIENTS: StatusSnapshot = { time: undefined, title: undefined, clients: [], globalStats: new Map(), skippedRows: 0 };
 
 /**
  * Runs one VPN server: renders its files, starts (or re-adopts) `openvpn`, holds the management
@@ -118,8 +127,8 @@ export class ServerRuntime {
     const { kills } = await this.channel.request({ type: 'pending_kills', serverId: this.serverId });
     const epoch = connection.processStart;
     for (const kill of kills) {
-      const [start, cid] = kill.sessionKey.split(':').map(Number);
-      if (start !== epoch || cid === undefined || this.killsSent.has(kill.sessionKey)) continue;
+      const { processStart, cid } = parseSessionKey(kill.sessionKey);
+      if (processStart !== epoch || cid < 0 || this.killsSent.has(kill.sessionKey)) continue;
       this.killsSent.add(kill.sessionKey);
       await connection.killClient(cid, kill.reason).catch((error: unknown) => {
         // Gone already: the DISCONNECT (or the next reconcile) settles the record.
@@ -177,7 +186,7 @@ export class ServerRuntime {
       this.killsSent.clear();
       this.dispatch({ type: 'exited', pid: process.pid, code: exit.code, signal: exit.signal });
       // Every session of that process is over; the store learns it now rather than at re-attach.
-      void this.reconcileWith([]).catch(() => undefined);
+      void this.reconcileWith(NO_CLIENTS, 0).catch(() => undefined);
     });
   }
 
@@ -199,7 +208,7 @@ export class ServerRuntime {
       });
       await connection.holdRelease();
       const status = await this.statusWhenServing(connection);
-      await this.reconcileWith(this.liveFrom(status, connection.processStart ?? 0));
+      await this.reconcileWith(status, connection.processStart ?? 0);
       this.servedBy = this.process?.pid;
       this.dispatch({ type: 'attached' });
       await this.executeKills();
@@ -237,23 +246,41 @@ export class ServerRuntime {
     }
   }
 
-  private liveFrom(status: StatusSnapshot, processStart: number): LiveSession[] {
-    return status.clients
-      .filter((c) => c.virtualAddress !== undefined && c.virtualAddress !== '')
-      .map((c) => ({
-        sessionKey: `${processStart}:${c.cid}`,
-        clientIp: c.virtualAddress ?? '',
-        remoteIp: c.realAddress?.ip ?? '',
-        remotePort: c.realAddress?.port ?? 0,
-        commonName: c.commonName && c.commonName !== 'UNDEF' ? c.commonName : null,
-        username: c.username ?? null,
-        startedAt: c.connectedSince ?? this.options.now(),
-      }));
+  /**
+   * The store keeps exactly OpenVPN's live sessions as connected: sessions it lists that OpenVPN
+   * does not are ended, live ones it lacks are recorded. The comparison is the pure core's.
+   */
+  private async reconcileWith(status: StatusSnapshot, processStart: number): Promise<void> {
+    const { sessions } = await this.channel.request({ type: 'stored_sessions', serverId: this.serverId });
+    const byKey = new Map(sessions.map((s) => [s.sessionKey, s]));
+    const stored = sessions.map((s) => ({ key: parseSessionKey(s.sessionKey), startedAt: s.startedAt }));
+    const { ended, discovered } = reconcile(stored, status, processStart);
+    const endedAt = this.options.now();
+    for (const key of ended) {
+      const session = byKey.get(keyText(key));
+      await this.channel.request({
+        type: 'session_ended',
+        serverId: this.serverId,
+        session: { sessionKey: keyText(key), endedAt, bytesSent: session?.bytesSent ?? 0, bytesReceived: session?.bytesReceived ?? 0 },
+      });
+    }
+    for (const live of discovered) {
+      await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession({ ...live, startedAt: live.startedAt ?? endedAt }) });
+    }
+    if (ended.length > 0 || discovered.length > 0) this.log.info({ serverId: this.serverId, ended: ended.length, discovered: discovered.length }, 'reconciled sessions with openvpn');
   }
 
-  private async reconcileWith(live: LiveSession[]): Promise<void> {
-    const result = await this.channel.request({ type: 'reconcile', serverId: this.serverId, live, endedAt: this.options.now() });
-    if (result.ended > 0 || result.discovered > 0) this.log.info({ serverId: this.serverId, ...result }, 'reconciled sessions with openvpn');
+  /** The record's fields; CN only under certificate auth and user ID only under username auth, as in the reference. */
+  private liveSession(fields: Pick<EstablishedFact, 'key' | 'clientIp' | 'remoteIp' | 'remotePort' | 'commonName' | 'username' | 'startedAt'>): LiveSession {
+    return {
+      sessionKey: keyText(fields.key),
+      clientIp: fields.clientIp ?? '',
+      remoteIp: fields.remoteIp ?? '',
+      remotePort: fields.remotePort ?? 0,
+      commonName: this.spec?.authMethods.certificate ? (fields.commonName ?? null) : null,
+      username: this.spec?.authMethods.username ? (fields.username ?? null) : null,
+      startedAt: fields.startedAt,
+    };
   }
 
   private async onFact(fact: SessionFact): Promise<void> {
@@ -263,19 +290,7 @@ export class ServerRuntime {
         await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName));
         return;
       case 'established':
-        await this.channel.request({
-          type: 'session_established',
-          serverId: this.serverId,
-          session: {
-            sessionKey: keyText(fact.key),
-            clientIp: fact.clientIp ?? '',
-            remoteIp: fact.remoteIp ?? '',
-            remotePort: fact.remotePort ?? 0,
-            commonName: this.spec?.authMethods.certificate ? (fact.commonName ?? null) : null,
-            username: this.spec?.authMethods.username ? (fact.username ?? null) : null,
-            startedAt: fact.startedAt,
-          },
-        });
+        await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
         await this.executeKills();
         return;
       case 'disconnected':
