@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestApi } from '../../test/support/api-client.ts';
+import { playScenario, startStandaloneFake } from '../fake-openvpn/binary.ts';
+import { createServer, pool } from '../lib/api.ts';
+import { withCleanup } from '../lib/cleanup.ts';
+import { startEmbeddedSluice } from '../lib/embedded-sluice.ts';
+import { RawManagementClient } from '../lib/raw-management.ts';
+import { row, type Benchmark, type Row } from '../lib/result.ts';
+import { single, summarize } from '../lib/stats.ts';
+import type { Scenario } from '../fake-openvpn/protocol.ts';
+
+const GOAL = 500;
+/** Clients awaiting a decision at once; the reference's limit is 10 authentications/s per server. */
+const WINDOW = 32;
+
+/**
+ * Username + one-time passcode authentications through the management socket: every CONNECT is
+ * checked against the store (user, role, passcode consumed) and answered. The fake DISCONNECTs
+ * each client right after its answer without ESTABLISHED, so record ingest does not mix in.
+ * Baseline: a raw management client that lets everyone in, on the same fake.
+ */
+export const auth: Benchmark = {
+  name: 'auth',
+  describe: 'username+passcode decisions/s and decision latency (fake OpenVPN)',
+  defaultSizes: [2000],
+  needs: ['postgres'],
+  async run(ctx, sizes) {
+    const rows: Row[] = [];
+    for (const dialect of ctx.dialects) {
+      for (const n of sizes) {
+        await withCleanup(async (cleanup) => {
+          const sluice = await startEmbeddedSluice(cleanup, dialect);
+          const server = await createServer(sluice.api, { client_ip_pool: '10.64.0.0/10', client_authentication: [{ method: 'username' }] });
+          const serverId = String(server.id);
+          const user = await sluice.api.ok('POST', '/v1/users', { name: 'bench-user', roles: [{ role: 'VPNClient', vpn_server_id: serverId }] });
+          const key = await sluice.api.ok('POST', `/v1/users/${String(user.id)}/api_keys`, { name: 'bench' });
+          const userApi = await new TestApi(sluice.running.url, String(key.apikey)).login();
+          const credentials = await pool(Array.from({ length: n }), 16, async () => ({ username: 'bench-user', password: String((await userApi.ok('POST', '/identity/passcode')).passcode) }));
+          const scenario: Scenario = { count: n, window: WINDOW, establish: false, end: true, prefix: 'auth', credentials };
+
+          const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-raw-'));
+          cleanup.add('remove raw dir', () => rmSync(dir, { recursive: true, force: true }));
+          const fake = await startStandaloneFake(dir);
+          cleanup.add('stop standalone fake', fake.stop);
+          const raw = await RawManagementClient.connect(fake.socket);
+          cleanup.add('close raw client', () => raw.close());
+          const baseline = await playScenario(dir, scenario);
+
+          const measured = await playScenario(sluice.serverDir(serverId), scenario);
+          if (measured.allowed !== n) throw new Error(`auth: ${measured.denied} of ${n} valid passcodes were refused`);
+          const rate = n / (measured.ms / 1000);
+          const baseRate = n / (baseline.ms / 1000);
+          const throughput = row({ case: `${dialect} n=${n}`, metric: 'decisions/s', unit: '/s', better: 'higher', sluice: single(rate), baseline: single(baseRate), goal: `≥ ${GOAL}/s` });
+          throughput.met = rate >= GOAL;
+          const latency = row({
+            case: `${dialect} n=${n}`,
+            metric: 'decision latency',
+            unit: 'ms',
+            better: 'lower',
+            sluice: summarize(measured.latenciesMs),
+            baseline: summarize(baseline.latenciesMs),
+            note: `p99 ${summarize(measured.latenciesMs).p99.toFixed(1)} ms vs ${summarize(baseline.latenciesMs).p99.toFixed(1)} ms with ${WINDOW} waiting at once`,
+          });
+          rows.push(throughput, latency);
+          ctx.log(`auth ${throughput.case}: ${Math.round(rate)}/s (p99 ${latency.sluice.p99.toFixed(1)} ms) vs raw ${Math.round(baseRate)}/s`);
+        });
+      }
+    }
+    return { rows, notes: [`${WINDOW} clients await a decision at once; latency = CONNECT written → answer read by the fake`], options: { window: WINDOW } };
+  },
+};

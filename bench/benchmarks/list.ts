@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from '../../test/support/dialects.ts';
+import { TestApi } from '../../test/support/api-client.ts';
+import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
+import { withCleanup, type Cleanup } from '../lib/cleanup.ts';
+import { load } from '../lib/load.ts';
+import { startServe } from '../lib/sluice-serve.ts';
+import { row, type Benchmark, type Row } from '../lib/result.ts';
+import { seedClients } from '../lib/seed.ts';
+
+const BARE = fileURLToPath(new URL('../lib/bare-fastify.ts', import.meta.url));
+const VERSION = 'version=2026-11-25&generation=2';
+
+/** A bare Fastify process serving `body`; resolves with its URL. */
+async function startBare(cleanup: Cleanup, dir: string, body: string): Promise<string> {
+  const file = join(dir, 'body.json');
+  writeFileSync(file, body);
+  const child = spawn(process.execPath, ['--import', 'tsx', BARE, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  cleanup.add('stop bare fastify', async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    void exited.then(() => reject(new Error('bare fastify exited before listening')));
+  });
+}
+
+/**
+ * GET …/clients?limit=50 against a real `sluice serve` holding 1k…100k records, 50 connections;
+ * baseline: a bare Fastify process serving the very same response bytes under the same load.
+ */
+export const list: Benchmark = {
+  name: 'list',
+  describe: 'GET clients?limit=50 under 50 connections vs a bare Fastify route (autocannon)',
+  defaultSizes: [1000, 10_000, 100_000],
+  needs: ['postgres'],
+  async run(ctx, sizes) {
+    const rows: Row[] = [];
+    const sorted = [...sizes].sort((a, b) => a - b);
+    for (const dialect of ctx.dialects) {
+      await withCleanup(async (cleanup) => {
+        const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-list-'));
+        cleanup.add('remove temp dir', () => rmSync(dir, { recursive: true, force: true }));
+        const database = await freshDatabase(dialect);
+        cleanup.add('drop database', () => database.drop());
+        // Default log level (info, one line per request), as operators run it; the log goes to a file.
+        const sluice = await startServe(cleanup, { SLUICE_DATABASE_URL: database.url }, ['--gateway', 'none']);
+        const api = await new TestApi(sluice.url, BENCH_ADMIN_KEY).login();
+        const server = await createServer(api, { client_ip_pool: '10.64.0.0/10', client_authentication: [{ method: 'certificate' }] }, false);
+        const serverId = String(server.id);
+        const token = (await (await fetch(`${sluice.url}/identity/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: BENCH_ADMIN_KEY }) })).json()) as { access_token: string };
+        const headers = { authorization: `Bearer ${token.access_token}` };
+        const path = `/v1/vpn_servers/${serverId}/clients?limit=50&${VERSION}`;
+        let seeded = 0;
+        let firstP99: number | undefined;
+        for (const n of sorted) {
+          await seedClients(database.url, serverId, seeded, n);
+          seeded = n;
+          const answer = await fetch(`${sluice.url}${path}`, { headers });
+          if (answer.status !== 200) throw new Error(`list answered ${answer.status}: ${await answer.text()}`);
+          const bareUrl = await startBare(cleanup, dir, await answer.text());
+          // Warm both (JIT, caches, connection pools) before measuring; then alternate.
+          await load(`${sluice.url}${path}`, headers, 1);
+          await load(`${bareUrl}${path}`, headers, 1);
+          const measured = await load(`${sluice.url}${path}`, headers, ctx.duration);
+          const baseline = await load(`${bareUrl}${path}`, headers, ctx.duration);
+          if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`list: ${measured.non2xx} non-2xx answers, ${measured.errors} errors under load`);
+          firstP99 ??= measured.latencyMs.p99;
+          const kase = `${dialect} n=${n}`;
+          const throughput = row({ case: kase, metric: 'requests/s', unit: '/s', better: 'higher', sluice: measured.requestsPerSecond, baseline: baseline.requestsPerSecond, goal: '≥ 0.5× baseline' });
+          throughput.met = throughput.ratio >= 0.5;
+          const latency = row({ case: kase, metric: 'latency', unit: 'ms', better: 'lower', sluice: measured.latencyMs, baseline: baseline.latencyMs, goal: `p99 ≤ 2× p99 at n=${sorted[0] ?? n}` });
+          latency.met = measured.latencyMs.p99 <= 2 * firstP99;
+          latency.note = `p99 ${measured.latencyMs.p99} ms = ${(measured.latencyMs.p99 / firstP99).toFixed(2)}× the smallest size's`;
+          rows.push(throughput, latency);
+          ctx.log(`list ${kase}: ${measured.requestsPerSecond.median} req/s p99 ${measured.latencyMs.p99} ms vs bare ${baseline.requestsPerSecond.median} req/s p99 ${baseline.latencyMs.p99} ms`);
+        }
+      });
+    }
+    return { rows, notes: ['each size: 1 s warm-up of each, then sluice and baseline measured one after the other; records are 1/4 connected, 3/4 disconnected'], options: { connections: 50 } };
+  },
+};
