@@ -120,11 +120,14 @@ for (const dialect of testDialects()) {
     });
 
     const sqliteOnly = dialect === 'sqlite' ? test : undefined;
-    sqliteOnly?.('the retention sweep finds due rows through its index (SQLite plan)', async () => {
+    sqliteOnly?.('the retention sweep and the pending-intent lookup use their indexes (SQLite plans)', async () => {
       const h = await startHarness(dialect);
       try {
         const plan = await sql<{ detail: string }>`explain query plan select id from vpn_server_clients where delete_after <= ${1} limit 1000`.execute(h.store.db);
         assert.match(plan.rows.map((r) => r.detail).join(' '), /USING INDEX vpn_server_clients_expiry/);
+        // As clientsWithIntent asks: the server id bound, the status a literal.
+        const pending = await sql<{ detail: string }>`explain query plan select * from vpn_server_clients where intent is not null and vpn_server_id = ${'x'} and status = 'connected'`.execute(h.store.db);
+        assert.match(pending.rows.map((r) => r.detail).join(' '), /USING INDEX vpn_server_clients_pending/);
       } finally {
         await h.close();
       }

@@ -50,6 +50,12 @@ export class ServerRuntime {
   private lastCrashAt: number | undefined;
   private lastReport = '';
   private attaching = false;
+  private readonly sessionChains = new Map<string, Promise<void>>();
+  private killPass: Promise<void> | undefined;
+  private killAgain = false;
+  private savedEpoch: number | undefined;
+  /** Set by detach(): the control plane is going away, its store with it. */
+  private inert = false;
   /** Pid of the process that reached `attached`: its exit is a crash, not a failed start. */
   private servedBy: number | undefined;
 
@@ -106,8 +112,9 @@ export class ServerRuntime {
     else this.dispatch({ type: 'stop' });
   }
 
-  /** Leaves OpenVPN running for the next control plane and lets go of the socket. */
+  /** Leaves OpenVPN running for the next control plane, lets go of the socket and stops reacting. */
   detach(): void {
+    this.inert = true;
     this.connection?.close();
     this.connection = undefined;
   }
@@ -122,22 +129,62 @@ export class ServerRuntime {
 
   /** Executes disconnect/delete intents recorded in the store for sessions of this process. */
   async executeKills(): Promise<void> {
+    // Notices come in bursts (a bulk disconnect); one pass at a time, and one more if any came
+    // in meanwhile, reads every pending intent without a query per notice.
+    if (this.killPass) {
+      this.killAgain = true;
+      return this.killPass;
+    }
+    this.killPass = (async () => {
+      do {
+        this.killAgain = false;
+        await this.killPending();
+      } while (this.killAgain);
+    })().finally(() => {
+      this.killPass = undefined;
+    });
+    return this.killPass;
+  }
+
+  private async killPending(): Promise<void> {
     const connection = this.connection;
     if (!connection?.isOpen) return;
     const { kills } = await this.channel.request({ type: 'pending_kills', serverId: this.serverId });
     const epoch = connection.processStart;
-    for (const kill of kills) {
+    const due = kills.filter((kill) => {
       const { processStart, cid } = parseSessionKey(kill.sessionKey);
-      if (processStart !== epoch || cid < 0 || this.killsSent.has(kill.sessionKey)) continue;
-      this.killsSent.add(kill.sessionKey);
-      await connection.killClient(cid, kill.reason).catch((error: unknown) => {
-        // Gone already: the DISCONNECT (or the next reconcile) settles the record.
-        this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
+      return processStart === epoch && cid >= 0 && !this.killsSent.has(kill.sessionKey);
+    });
+    for (const kill of due) this.killsSent.add(kill.sessionKey);
+    // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
+    await Promise.all(
+      due.map((kill) =>
+        connection.killClient(parseSessionKey(kill.sessionKey).cid, kill.reason).catch((error: unknown) => {
+          // Gone already: the DISCONNECT (or the next reconcile) settles the record.
+          this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Facts of one session are handled in order (its end must not overtake its start on the way to
+   * the store); different sessions proceed concurrently, so one slow auth does not hold up others.
+   */
+  private inSessionOrder(fact: SessionFact): void {
+    const key = keyText(fact.key);
+    const previous = this.sessionChains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.onFact(fact))
+      .catch((error: unknown) => this.log.error({ serverId: this.serverId, err: error }, 'session fact failed'))
+      .finally(() => {
+        if (this.sessionChains.get(key) === next) this.sessionChains.delete(key);
       });
-    }
+    this.sessionChains.set(key, next);
   }
 
   private dispatch(input: SupervisorInput, act = true): void {
+    if (this.inert) return;
     const step = supervise(this.state, input, this.options.now(), this.policy);
     const before = this.state;
     this.state = step.state;
@@ -177,7 +224,7 @@ export class ServerRuntime {
   private track(process: OpenVpnProcess): void {
     this.process = process;
     void process.exited.then((exit) => {
-      if (this.process !== process) return;
+      if (this.process !== process || this.inert) return;
       // The management socket usually closes first, so "was serving" is remembered per process.
       if (this.state.wanted && this.servedBy === process.pid) this.lastCrashAt = this.options.now();
       this.log.warn({ serverId: this.serverId, pid: process.pid, code: exit.code, signal: exit.signal }, 'openvpn exited');
@@ -200,7 +247,7 @@ export class ServerRuntime {
       this.connection = connection;
       const saved = readPidFile(this.paths.pidFile)?.processStart;
       if (saved !== undefined) connection.setProcessStart(saved);
-      connection.on('fact', (fact) => void this.onFact(fact).catch((error: unknown) => this.log.error({ serverId: this.serverId, err: error }, 'session fact failed')));
+      connection.on('fact', (fact) => this.inSessionOrder(fact));
       connection.on('close', ({ error }) => {
         if (this.connection !== connection) return;
         this.connection = undefined;
@@ -291,7 +338,6 @@ export class ServerRuntime {
         return;
       case 'established':
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
-        await this.executeKills();
         return;
       case 'disconnected':
         this.killsSent.delete(keyText(fact.key));
@@ -323,9 +369,12 @@ export class ServerRuntime {
     return config.length > 0 ? { allow: true, config } : { allow: true };
   }
 
+  /** Keeps OpenVPN's daemon_start_time in the pid file, so a re-attached agent keys sessions alike. */
   private rememberEpoch(processStart: number): void {
+    if (this.savedEpoch === processStart) return;
     const saved = readPidFile(this.paths.pidFile);
     if (saved && saved.processStart !== processStart) writePidFile(this.paths.pidFile, { ...saved, processStart });
+    this.savedEpoch = processStart;
   }
 
   /** A process that outlived a removed server or a changed revision is not ours to keep. */

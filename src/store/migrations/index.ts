@@ -1,10 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialect.ts';
 import * as initial from './2026-11-25-001-initial.ts';
+import * as pendingIntents from './2026-11-25-002-pending-intents-index.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
 }
 
 /** Ordered, append-only. The key is the migration's permanent name in the kysely_migration table. */
-export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [['2026-11-25-001-initial', initial]];
+export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
+  ['2026-11-25-001-initial', initial],
+  ['2026-11-25-002-pending-intents-index', pendingIntents],
+];
