@@ -66,6 +66,10 @@ function visible(db: Executor, serverId: string, filter: ClientFilter) {
   return query;
 }
 
+/**
+ * One page of a server's visible clients. `countVisible` gives `total_count`: the count is the
+ * costly part on a large server, so callers may reuse it (see domain/clients/counts.ts).
+ */
 export async function listClients(
   db: Executor,
   serverId: string,
@@ -73,20 +77,25 @@ export async function listClients(
   sort: SortSpec<'created_at'>,
   limit: number,
   start: string | undefined,
+  countVisible: () => Promise<number> = () => countClients(db, serverId, filter),
 ): Promise<Page<VpnClient>> {
   let query = visible(db, serverId, filter).selectAll();
   if (start !== undefined) query = query.where(afterCursor(sort.column, sort.direction, decodeCursor(start)));
-  const rows = await query.orderBy(sort.column, sort.direction).orderBy('id', sort.direction).limit(limit + 1).execute();
-  const count = await visible(db, serverId, filter)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
+  const [rows, totalCount] = await Promise.all([query.orderBy(sort.column, sort.direction).orderBy('id', sort.direction).limit(limit + 1).execute(), countVisible()]);
   const items = rows.slice(0, limit).map(fromRow);
   const last = items.at(-1);
   return {
     items,
-    totalCount: Number(count.n),
+    totalCount,
     next: rows.length > limit && last ? encodeCursor({ value: last.createdAt, id: last.id }) : undefined,
   };
+}
+
+export async function countClients(db: Executor, serverId: string, filter: ClientFilter): Promise<number> {
+  const count = await visible(db, serverId, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(count.n);
 }
 
 export async function findClient(db: Executor, serverId: string, id: string): Promise<VpnClient | undefined> {

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { disconnectMatching, getClient, requestDelete, requestDisconnect } from '../../../domain/clients/lifecycle.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { listClients } from '../../../store/clients.ts';
+import { ClientCounts } from '../../../domain/clients/counts.ts';
 import { parseSort } from '../../../store/pagination.ts';
 import { actorOf } from '../../auth.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
@@ -18,6 +19,7 @@ const Accepted = { 202: Type.Null({ description: 'Accepted; carried out asynchro
 export function registerClientRoutes(root: FastifyInstance, services: AppServices): void {
   const app = root.withTypeProvider<RequestTypeProvider>();
   const { ctx } = services;
+  const counts = new ClientCounts(ctx);
   const server = { serverParam: 'vpn_server_id' };
 
   app.get('/v1/vpn_servers/:vpn_server_id/clients', {
@@ -29,7 +31,8 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
     const sort = parseSort(q.sort, ['created_at'] as const, { column: 'created_at', direction: 'desc' });
     const limit = q.limit ?? DEFAULT_LIMIT;
     const filter = { ...(q.status && { status: q.status }), ...(q.username !== undefined && { username: q.username }), ...(q.common_name !== undefined && { commonName: q.common_name }) };
-    const page = await listClients(ctx.store.db, request.params.vpn_server_id, filter, sort, limit, q.start);
+    const serverId = request.params.vpn_server_id;
+    const page = await listClients(ctx.store.db, serverId, filter, sort, limit, q.start, () => counts.count(serverId, filter));
     const base = baseUrl(request);
     return collectionOf(request, 'clients', page, limit, (c) => presentClient(c, base));
   });
