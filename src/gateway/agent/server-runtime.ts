@@ -54,6 +54,7 @@ export class ServerRuntime {
   private killPass: Promise<void> | undefined;
   private killAgain = false;
   private savedEpoch: number | undefined;
+  private lastSpawnError: string | undefined;
   /** Set by detach(): the control plane is going away, its store with it. */
   private inert = false;
   /** Pid of the process that reached `attached`: its exit is a crash, not a failed start. */
@@ -202,7 +203,10 @@ export class ServerRuntime {
       else this.process?.signal(action.signal);
     } catch (error) {
       this.log.warn({ serverId: this.serverId, err: error }, `openvpn ${action.type} failed`);
-      if (action.type === 'spawn') this.dispatch({ type: 'spawn-failed', error: String(error) });
+      if (action.type === 'spawn') {
+        this.lastSpawnError = error instanceof Error ? error.message : String(error);
+        this.dispatch({ type: 'spawn-failed', error: this.lastSpawnError });
+      }
     }
   }
 
@@ -218,6 +222,7 @@ export class ServerRuntime {
       logFile: this.paths.log,
     });
     this.track(process);
+    this.lastSpawnError = undefined;
     this.dispatch({ type: 'spawned', pid: process.pid });
   }
 
@@ -414,7 +419,7 @@ export class ServerRuntime {
       const log = (this.process?.recentOutput ?? '').trim().split('\n').at(-1) ?? '';
       return everRan
         ? { lifecycle: 'stable', health: 'degraded', reasons: [{ code: 'openvpn_restarting', message: `${exitText}; restarting` }] }
-        : { lifecycle: 'failed', health: 'faulted', reasons: [{ code: 'openvpn_failed_to_start', message: `${exitText || 'openvpn did not start'}; see ${this.paths.log}${log ? `: ${log}` : ''}` }] };
+        : { lifecycle: 'failed', health: 'faulted', reasons: [{ code: 'openvpn_failed_to_start', message: `${exitText || `openvpn did not start${this.lastSpawnError ? ` (${this.lastSpawnError})` : ''}`}; see ${this.paths.log}${log ? `: ${log}` : ''}` }] };
     }
     return { lifecycle: 'pending', health: 'inapplicable', reasons: [] };
   }
