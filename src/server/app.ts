@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
 import { registerAuth } from './auth.ts';
-import { sendError } from './errors.ts';
+import { ERRORS_DOC_PATH, sendError } from './errors.ts';
 import { finishOpenApi } from './openapi.ts';
 import { schemaCompiler } from './validation.ts';
 import type { AppServices } from './services.ts';
@@ -30,6 +30,7 @@ export interface AppOptions {
 }
 
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+const ERRORS_DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url));
 
 /** Secrets that must never reach a log line, wherever they appear in a request. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.apikey', 'req.body.refresh_token', 'req.body.password'];
@@ -67,7 +68,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
         version: '1.0.0',
         description: 'Client-to-site VPN servers, shaped after the IBM Cloud VPC vpn_servers API.',
         license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
-        contact: { name: 'Sluice', url: 'https://github.com/sluice-vpn/sluice' },
+        contact: { name: 'Sluice' },
       },
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
@@ -85,6 +86,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     }
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => finishOpenApi(app.swagger()));
+  // The catalogue every error's `more_info` links into; public like the OpenAPI document.
+  app.get(ERRORS_DOC_PATH, { schema: { hide: true } }, async (_request, reply) => reply.type('text/markdown; charset=utf-8').send(readFileSync(ERRORS_DOC, 'utf8')));
 
   registerIdentityRoutes(app, services);
   registerVpnServerRoutes(app, services);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, errorCatalogue, type ErrorCode, type ErrorTarget } from '../errors/catalogue.ts';
 import { targetFromValidation, type ValidationIssue } from './validation.ts';
+import { baseUrl } from './paging.ts';
 
 /** The reference's error body: `errors[{code,message,more_info?,target?}]`, `trace`, `status_code`. */
 export interface ErrorBody {
@@ -9,10 +10,11 @@ export interface ErrorBody {
   status_code: number;
 }
 
-const MORE_INFO = 'https://github.com/sluice-vpn/sluice/blob/main/docs/errors.md';
+/** Path of the error catalogue this service serves (docs/errors.md); `more_info` links into it. */
+export const ERRORS_DOC_PATH = '/errors';
 
-export function errorBody(code: ErrorCode, message: string, trace: string, target?: ErrorTarget): ErrorBody {
-  const item: ErrorBody['errors'][number] = { code, message, more_info: `${MORE_INFO}#${code}` };
+export function errorBody(code: ErrorCode, message: string, trace: string, target?: ErrorTarget, docs = ERRORS_DOC_PATH): ErrorBody {
+  const item: ErrorBody['errors'][number] = { code, message, more_info: `${docs}#${code}` };
   if (target) item.target = target;
   return { errors: [item], trace, status_code: errorCatalogue[code].status };
 }
@@ -30,23 +32,23 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
 };
 
 /** Turns any thrown value into a reference error body. The one place errors meet HTTP. */
-export function toErrorBody(error: unknown, trace: string): ErrorBody {
-  if (error instanceof SluiceError) return errorBody(error.code, error.message, trace, error.target);
+export function toErrorBody(error: unknown, trace: string, docs = ERRORS_DOC_PATH): ErrorBody {
+  if (error instanceof SluiceError) return errorBody(error.code, error.message, trace, error.target, docs);
   const fe = error as Partial<FastifyError> & { validation?: ValidationIssue[]; validationContext?: string };
   if (fe.validation && fe.validation.length > 0) {
     const { code, message, target } = targetFromValidation(fe.validation[0] as ValidationIssue, fe.validationContext ?? 'body');
-    return errorBody(code, message, trace, target);
+    return errorBody(code, message, trace, target, docs);
   }
   const mapped = fe.code ? FRAMEWORK_CODES[fe.code] : undefined;
-  if (mapped) return errorBody(mapped, fe.message ?? mapped, trace);
+  if (mapped) return errorBody(mapped, fe.message ?? mapped, trace, undefined, docs);
   if (error instanceof SyntaxError || (typeof fe.statusCode === 'number' && fe.statusCode === 400)) {
-    return errorBody('invalid_request', `the request could not be parsed: ${fe.message ?? 'malformed'}`, trace);
+    return errorBody('invalid_request', `the request could not be parsed: ${fe.message ?? 'malformed'}`, trace, undefined, docs);
   }
-  return errorBody('service_error', `an internal error occurred; quote trace ${trace} when reporting it`, trace);
+  return errorBody('service_error', `an internal error occurred; quote trace ${trace} when reporting it`, trace, undefined, docs);
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const body = toErrorBody(error, request.id);
+  const body = toErrorBody(error, request.id, `${baseUrl(request)}${ERRORS_DOC_PATH}`);
   if (body.status_code >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.errors[0]?.code }, 'request rejected');
   return reply.code(body.status_code).type('application/json').send(body);

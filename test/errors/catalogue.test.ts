@@ -34,3 +34,18 @@ test('codes are snake_case and statuses are 4xx or 5xx', () => {
     assert.ok(status >= 400 && status < 600, code);
   }
 });
+
+test('the server serves the catalogue that more_info links into', async () => {
+  const { startHarness } = await import('../support/app-harness.ts');
+  const h = await startHarness('sqlite');
+  try {
+    const doc = await h.call('GET', '/errors', { token: null });
+    assert.equal(doc.statusCode, 200);
+    assert.equal(doc.body, readFileSync(DOC, 'utf8'));
+    const error = JSON.parse((await h.call('GET', '/v1/vpn_servers/r001-missing')).body) as { errors: { code: string; more_info: string }[] };
+    assert.equal(error.errors[0]?.more_info, 'http://localhost/errors#not_found');
+    assert.ok(doc.body.includes('<a id="not_found"></a>'));
+  } finally {
+    await h.close();
+  }
+});
