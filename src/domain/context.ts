@@ -12,12 +12,6 @@ export interface GatewayPort {
   clientIntent(serverId: string, clientId: string): void;
 }
 
-export const detachedGateway: GatewayPort = {
-  serverChanged: () => undefined,
-  serverDeleted: () => undefined,
-  clientIntent: () => undefined,
-};
-
 export interface DomainContext {
   store: Store;
   clock: Clock;

@@ -12,11 +12,9 @@ export interface DialectCapabilities {
   serial: 'integer' | 'bigserial';
   /** Whether an INTEGER PRIMARY KEY needs an explicit AUTOINCREMENT to never reuse ids. */
   autoIncrementKeyword: boolean;
-  /** Largest number of bound parameters one statement may carry. */
-  maxParameters: number;
 }
 
 export const capabilities: Record<DialectName, DialectCapabilities> = {
-  sqlite: { name: 'sqlite', bigint: 'integer', serial: 'integer', autoIncrementKeyword: true, maxParameters: 32_000 },
-  postgres: { name: 'postgres', bigint: 'bigint', serial: 'bigserial', autoIncrementKeyword: false, maxParameters: 60_000 },
+  sqlite: { name: 'sqlite', bigint: 'integer', serial: 'integer', autoIncrementKeyword: true },
+  postgres: { name: 'postgres', bigint: 'bigint', serial: 'bigserial', autoIncrementKeyword: false },
 };

@@ -93,7 +93,10 @@ export async function recordEnded(ctx: DomainContext, serverId: string, session:
     const data = { bytes_sent: session.bytesSent, bytes_received: session.bytesReceived };
     if (client.intent === 'delete' || timeout === 0) {
       await deleteClientRow(trx, client.id);
-      await appendClientEvents(trx, [event(ended, 'disconnected', session.endedAt, null, data), event(ended, 'deleted', session.endedAt, client.intentBy)]);
+      // A requested delete was already announced when it was asked for; only retention 0 is new.
+      const events = [event(ended, 'disconnected', session.endedAt, null, data)];
+      if (client.intent !== 'delete') events.push(event(ended, 'deleted', session.endedAt, 'retention'));
+      await appendClientEvents(trx, events);
     } else {
       await saveClient(trx, ended);
       await appendClientEvents(trx, [event(ended, 'disconnected', session.endedAt, null, data)]);

@@ -12,7 +12,7 @@ export interface Ipv4Cidr {
 const toUint = (address: ipaddr.IPv4): number =>
   address.octets.reduce((acc, octet) => (acc * 256 + octet) >>> 0, 0);
 
-export const fromUint = (value: number): string =>
+const fromUint = (value: number): string =>
   [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
 
 /** Parses `a.b.c.d/n` strictly: dotted quad, prefix 0–32, no host bits set. */
@@ -33,10 +33,6 @@ export function parseIpv4Cidr(text: string, field: string): Ipv4Cidr {
 }
 
 export const overlaps = (a: Ipv4Cidr, b: Ipv4Cidr): boolean => a.first <= b.last && b.first <= a.last;
-
-export const netmask = (prefix: number): string => fromUint(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
-
-export const isIpv4Address = (text: string): boolean => ipaddr.IPv4.isValidFourPartDecimal(text);
 
 const reserved = ['127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4'].map((c) => parseIpv4Cidr(c, 'reserved'));
 

@@ -1,4 +1,4 @@
-import { etagOf, type Reference, type VpnServer } from '../../../domain/vpn-servers/model.ts';
+import type { Reference, VpnServer } from '../../../domain/vpn-servers/model.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 
 export interface PresentContext {
@@ -50,5 +50,3 @@ export function presentVpnServer(server: VpnServer, p: PresentContext) {
     vpc: ref(server.vpc ?? { id: 'local' }, 'vpc', p.base, 'vpcs', p.accountId),
   };
 }
-
-export { etagOf };
