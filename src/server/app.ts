@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
 import { registerAuth } from './auth.ts';
+import { registerBodyParsers } from './body-parsers.ts';
 import { ERRORS_DOC_PATH, sendError } from './errors.ts';
 import { finishOpenApi } from './openapi.ts';
 import { schemaCompiler } from './validation.ts';
@@ -52,13 +53,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(String(body)));
-    } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
-    }
-  });
+  registerBodyParsers(app);
   await app.register(formbody);
   await app.register(swagger, {
     openapi: {

@@ -19,10 +19,23 @@ function makeAjv(coerce: boolean): Ajv {
 const coercing = makeAjv(true);
 const exact = makeAjv(false);
 
+const invalid = (issues: ValidationIssue[]) => ({ error: Object.assign(new Error('validation'), { validation: issues }) });
+
+/** The issue reported when a route needs a body and the request has none. */
+const BODY_REQUIRED: ValidationIssue = { keyword: 'required', instancePath: '', schemaPath: '#/required', params: { missingProperty: 'body' }, message: 'a request body is required' };
+
 export const schemaCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? exact : coercing;
   const validate: ValidateFunction = ajv.compile(schema as object);
-  return (data: unknown) => (validate(data) ? { value: data } : { error: Object.assign(new Error('validation'), { validation: validate.errors ?? [] }) });
+  const check = (data: unknown) => (validate(data) ? { value: data } : invalid(validate.errors ?? []));
+  if (httpPart !== 'body') return check;
+  // An absent body (Fastify hands the validator null) is an empty object where the schema allows
+  // one — every field optional — and otherwise a missing body, named as such.
+  const emptyAllowed = validate({});
+  return (data: unknown) => {
+    if (data !== null && data !== undefined) return check(data);
+    return emptyAllowed ? { value: {} } : invalid([BODY_REQUIRED]);
+  };
 };
 
 const TARGET_TYPES: Record<string, TargetType> = { body: 'field', querystring: 'parameter', params: 'parameter', headers: 'header' };
