@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, errorCatalogue, type ErrorCode, type ErrorTarget } from '../errors/catalogue.ts';
 import { targetFromValidation, type ValidationIssue } from './validation.ts';
 import { baseUrl } from './paging.ts';
+import { TARGET_VALUE_MAX } from './schemas.ts';
 
 /** The reference's error body: `errors[{code,message,more_info?,target?}]`, `trace`, `status_code`. */
 export interface ErrorBody {
@@ -13,9 +14,18 @@ export interface ErrorBody {
 /** Path of the error catalogue this service serves (docs/errors.md); `more_info` links into it. */
 export const ERRORS_DOC_PATH = '/errors';
 
+/**
+ * The reference sends a target's value as text. Sluice also cuts it short, so an oversized input
+ * is not echoed back whole.
+ */
+function valueAsText(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > TARGET_VALUE_MAX ? `${text.slice(0, TARGET_VALUE_MAX)}\u2026` : text;
+}
+
 export function errorBody(code: ErrorCode, message: string, trace: string, target?: ErrorTarget, docs = ERRORS_DOC_PATH): ErrorBody {
   const item: ErrorBody['errors'][number] = { code, message, more_info: `${docs}#${code}` };
-  if (target) item.target = target;
+  if (target) item.target = target.value === undefined ? target : { ...target, value: valueAsText(target.value) };
   return { errors: [item], trace, status_code: errorCatalogue[code].status };
 }
 

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorCode, ErrorTarget, TargetType } from '../errors/catalogue.ts';
+import { CIDR_PATTERN } from './schemas.ts';
 
 export type ValidationIssue = ErrorObject;
 
@@ -63,6 +64,7 @@ function describe(issue: ValidationIssue, name: string): { code: ErrorCode; mess
     case 'format':
       return { code: 'invalid_value', message: `${name} must be a valid ${String(p.format)}` };
     case 'pattern':
+      if (p.pattern === CIDR_PATTERN) return { code: 'invalid_cidr', message: `${name} must be an IPv4 CIDR block like 10.8.0.0/16` };
       return { code: 'invalid_value', message: `${name} must match ${String(p.pattern)}` };
     case 'minimum':
     case 'maximum':

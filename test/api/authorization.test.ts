@@ -40,9 +40,9 @@ const LEAST_ROLE: Record<string, Role | 'authenticated' | 'public'> = {
   get_user: 'Administrator',
   update_user: 'Administrator',
   delete_user: 'Administrator',
-  list_api_keys: 'Administrator',
-  create_api_key: 'Administrator',
-  delete_api_key: 'Administrator',
+  list_user_api_keys: 'Administrator',
+  create_user_api_key: 'Administrator',
+  delete_user_api_key: 'Administrator',
 };
 
 const RANK: Record<string, number> = { none: 0, VPNClient: 0, Viewer: 1, Operator: 2, Editor: 3, Administrator: 4 };
@@ -56,7 +56,9 @@ interface Operation {
 
 async function operations(h: Harness): Promise<Operation[]> {
   const doc = json<{ paths: Record<string, Record<string, { operationId: string }>> }>(await h.call('GET', '/openapi.json', { token: null }));
-  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ id: op.operationId, method: method.toUpperCase(), path })));
+  // A path item also holds the path parameters its operations share; only HTTP methods are operations.
+  const isMethod = (key: string) => ['get', 'put', 'post', 'delete', 'patch'].includes(key);
+  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).filter(([method]) => isMethod(method)).map(([method, op]) => ({ id: op.operationId, method: method.toUpperCase(), path })));
 }
 
 /** A request the authorization layer must judge: ids point at real resources, bodies are valid-ish. */

@@ -16,7 +16,20 @@ interface SpectralResult {
   message: string;
 }
 
-test('the served OpenAPI document passes IBM\u2019s API ruleset with zero errors', async () => {
+/**
+ * The warnings IBM's ruleset still gives, each on purpose; .spectral.yaml says why for each.
+ * Anything else — a new warning, or one of these at another place — fails the test.
+ */
+const ACCEPTED_WARNINGS = [
+  'ibm-major-version-in-path paths',
+  'ibm-no-ambiguous-paths paths./v1/vpn_servers/{vpn_server_id}/clients/{id}',
+  'ibm-response-status-codes paths./identity/token.post.responses',
+  'ibm-response-status-codes paths./identity/passcode.post.responses',
+  'ibm-response-status-codes paths./v1/vpn_servers/{id}/client_profile.post.responses',
+  'ibm-api-symmetry components.schemas.CertificatePrototype',
+];
+
+test('the served OpenAPI document passes IBM\u2019s API ruleset with zero errors and only the accepted warnings', async () => {
   const h = await startHarness('sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'sluice-openapi-'));
   try {
@@ -35,6 +48,10 @@ test('the served OpenAPI document passes IBM\u2019s API ruleset with zero errors
     const results = JSON.parse(output) as SpectralResult[];
     const errors = results.filter((r) => r.severity === 0).map((r) => `${r.code} ${r.path.join('.')}: ${r.message}`);
     assert.deepEqual(errors, []);
+    const warnings = results.filter((r) => r.severity === 1);
+    const unexpected = warnings.filter((r) => !ACCEPTED_WARNINGS.includes(`${r.code} ${r.path.join('.')}`)).map((r) => `${r.code} ${r.path.join('.')}: ${r.message}`);
+    assert.deepEqual(unexpected, [], 'warnings beyond the accepted ones (fix them, or accept one in .spectral.yaml and here with its reason)');
+    assert.ok(warnings.length <= ACCEPTED_WARNINGS.length, `${warnings.length} warnings`);
     const paths = Object.keys((document as { paths: object }).paths);
     for (const path of ['/v1/vpn_servers', '/v1/vpn_servers/{id}', '/v1/vpn_servers/{id}/client_configuration', '/v1/vpn_servers/{vpn_server_id}/clients/{id}/disconnect', '/v1/vpn_servers/{vpn_server_id}/routes/{id}']) {
       assert.ok(paths.includes(path), `${path} is documented`);

@@ -3,7 +3,7 @@ import { randomUUID, randomInt } from 'node:crypto';
 /** Ids look like the reference's (`r006-<uuid>`): 1–64 chars of [-0-9a-z_]. */
 export const ID_PREFIX = 'r001';
 export const newId = (): string => `${ID_PREFIX}-${randomUUID()}`;
-export const ID_PATTERN = '^[-0-9a-z_]{1,64}$';
+export const ID_PATTERN = '^[-0-9a-z_]+$';
 
 const adjectives = ['amber', 'brisk', 'calm', 'clever', 'daring', 'eager', 'fancy', 'gentle', 'hardy', 'jolly', 'keen', 'lively', 'mellow', 'nimble', 'polite', 'quiet', 'rapid', 'silver', 'steady', 'tidy', 'vivid', 'witty'];
 const nouns = ['badger', 'beacon', 'canyon', 'cedar', 'comet', 'delta', 'falcon', 'harbor', 'heron', 'island', 'lagoon', 'maple', 'meadow', 'otter', 'pebble', 'quarry', 'river', 'sparrow', 'summit', 'tundra', 'walnut', 'willow'];

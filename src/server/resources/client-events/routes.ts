@@ -27,11 +27,13 @@ export function registerClientEventRoutes(root: FastifyInstance, services: AppSe
       summary: 'Stream client changes (server-sent events)',
       description: 'Each event has `id` (resume with `Last-Event-ID`), `event: client` and JSON data with `type`, `client_id`, `at`, `actor` and `client` when the record still exists.',
       tags,
-      params: Type.Object({ vpn_server_id: Id }),
-      querystring: Type.Object(VersionQuery),
-      headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$', description: 'Resume after this event id.' })) }),
-      produces: ['text/event-stream'],
-      response: errorResponses,
+      params: Type.Object({ vpn_server_id: Type.String({ ...Id, description: 'The VPN server identifier.' }) }, { description: 'Path parameters.' }),
+      querystring: Type.Object(VersionQuery, { description: 'Version parameters.' }),
+      headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$', minLength: 1, maxLength: 15, description: 'Resume after this event id.' })) }, { description: 'Resumption header.' }),
+      response: {
+        200: { description: 'The event stream; it stays open.', content: { 'text/event-stream': { schema: Type.String({ pattern: '^[\\s\\S]*$', minLength: 0, maxLength: Number.MAX_SAFE_INTEGER, description: 'Server-sent events: `id`, `event: client` and `data` lines.' }) } } },
+        ...errorResponses,
+      },
     },
   }, async (request, reply) => {
     const serverId = request.params.vpn_server_id;

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
 import { disconnectMatching, getClient, requestDelete, requestDisconnect } from '../../../domain/clients/lifecycle.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { listClients } from '../../../store/clients.ts';
@@ -8,13 +7,13 @@ import { ClientCounts } from '../../../domain/clients/counts.ts';
 import { parseSort } from '../../../store/pagination.ts';
 import { actorOf } from '../../auth.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
-import { errorResponses } from '../../schemas.ts';
+import { Accepted as AcceptedBody, errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { presentClient } from './presenter.ts';
-import { BulkDisconnectBody, BulkDisconnectResult, ClientCollection, ClientParams, ClientSchema, ListQuery, Query, ServerParams } from './schema.ts';
+import { BulkDisconnectBody, BulkDisconnectResult, CLIENT_SORTS, ClientCollection, ClientParams, ClientSchema, ListQuery, Query, ServerParams } from './schema.ts';
 
 const tags = ['VPN server clients'];
-const Accepted = { 202: Type.Null({ description: 'Accepted; carried out asynchronously.' }), ...errorResponses };
+const Accepted = { 202: AcceptedBody('Accepted; carried out asynchronously.'), ...errorResponses };
 
 export function registerClientRoutes(root: FastifyInstance, services: AppServices): void {
   const app = root.withTypeProvider<RequestTypeProvider>();
@@ -24,11 +23,11 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
 
   app.get('/v1/vpn_servers/:vpn_server_id/clients', {
     config: { action: 'client.read', ...server },
-    schema: { operationId: 'list_vpn_server_clients', summary: 'List VPN server clients', tags, params: ServerParams, querystring: ListQuery, response: { 200: ClientCollection, ...errorResponses } },
+    schema: { operationId: 'list_vpn_server_clients', summary: 'List VPN server clients', description: 'Lists connected clients and disconnected ones not yet auto-deleted, newest first by default.', tags, params: ServerParams, querystring: ListQuery, response: { 200: ClientCollection, ...errorResponses } },
   }, async (request) => {
     const q = request.query;
     await getVpnServer(ctx, request.params.vpn_server_id);
-    const sort = parseSort(q.sort, ['created_at'] as const, { column: 'created_at', direction: 'desc' });
+    const sort = parseSort(q.sort, CLIENT_SORTS, { column: 'created_at', direction: 'desc' });
     const limit = q.limit ?? DEFAULT_LIMIT;
     const filter = { ...(q.status && { status: q.status }), ...(q.username !== undefined && { username: q.username }), ...(q.common_name !== undefined && { commonName: q.common_name }) };
     const serverId = request.params.vpn_server_id;
@@ -39,7 +38,7 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
 
   app.get('/v1/vpn_servers/:vpn_server_id/clients/:id', {
     config: { action: 'client.read', ...server },
-    schema: { operationId: 'get_vpn_server_client', summary: 'Get a VPN server client', tags, params: ClientParams, querystring: Query, response: { 200: ClientSchema, ...errorResponses } },
+    schema: { operationId: 'get_vpn_server_client', summary: 'Get a VPN server client', description: 'Retrieves one client session.', tags, params: ClientParams, querystring: Query, response: { 200: ClientSchema, ...errorResponses } },
   }, async (request) => presentClient(await getClient(ctx, request.params.vpn_server_id, request.params.id), baseUrl(request)));
 
   app.delete('/v1/vpn_servers/:vpn_server_id/clients/:id', {
@@ -60,7 +59,7 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
 
   app.post('/v1/vpn_servers/:vpn_server_id/clients/disconnect', {
     config: { action: 'client.disconnect', ...server },
-    schema: { operationId: 'disconnect_vpn_clients', summary: 'Disconnect every session of a user or common name', tags, params: ServerParams, querystring: Query, body: BulkDisconnectBody, response: { 202: BulkDisconnectResult, ...errorResponses } },
+    schema: { operationId: 'disconnect_vpn_clients', summary: 'Disconnect every session of a user or common name', description: 'Sluice extension: disconnects every connected session that matches, with one result per session.', tags, params: ServerParams, querystring: Query, body: BulkDisconnectBody, response: { 202: BulkDisconnectResult, ...errorResponses } },
   }, async (request, reply) => {
     await getVpnServer(ctx, request.params.vpn_server_id);
     const body = request.body;

@@ -5,13 +5,18 @@ import { fieldError } from '../../../errors/catalogue.ts';
 import { renderClientProfile } from '../../../gateway/openvpn-config.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { hasMethod, type VpnServer } from '../../../domain/vpn-servers/model.ts';
-import { Id, VersionQuery, errorResponses } from '../../schemas.ts';
+import { Id, VersionQuery, errorResponses, named } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 
 const tags = ['VPN servers'];
-const Params = Type.Object({ id: Id }, { description: 'Path parameters.' });
-const Query = Type.Object(VersionQuery);
-const ProfileText = Type.String({ description: 'OpenVPN client profile (.ovpn).' });
+const Params = Type.Object({ id: Type.String({ ...Id, description: 'The VPN server identifier.' }) }, { description: 'Path parameters.' });
+const Query = Type.Object(VersionQuery, { description: 'Version parameters.' });
+const ProfileText = Type.String({ pattern: '^[\\s\\S]*client[\\s\\S]*$', minLength: 1, maxLength: 1_000_000, description: 'OpenVPN client profile (.ovpn).' });
+const Profile = (description: string) => ({ description, content: { 'text/plain': { schema: ProfileText } } });
+const ProfilePrototype = named('VPNServerClientProfilePrototype', Type.Object(
+  { common_name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'Common name of the new client certificate.' }) },
+  { additionalProperties: false, description: 'Whom the profile is for.' },
+));
 
 export function registerProfileRoutes(root: FastifyInstance, services: AppServices): void {
   const app = root.withTypeProvider<RequestTypeProvider>();
@@ -34,7 +39,7 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
 
   app.get('/v1/vpn_servers/:id/client_configuration', {
     config: { action: 'client_configuration.read', serverParam: 'id' },
-    schema: { operationId: 'get_vpn_server_client_configuration', summary: 'Get the client profile of a VPN server', tags, params: Params, querystring: Query, produces: ['text/plain'], response: { 200: ProfileText, ...errorResponses } },
+    schema: { operationId: 'get_vpn_server_client_configuration', summary: 'Get the client profile of a VPN server', description: 'The OpenVPN profile (without a client certificate) for this server, as text.', tags, params: Params, querystring: Query, response: { 200: Profile('OpenVPN client profile.'), ...errorResponses } },
   }, async (request, reply) => {
     const server = await getVpnServer(ctx, request.params.id);
     const profile = renderClientProfile(profileSpec(server, await serverCaPem(server)));
@@ -46,12 +51,12 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     schema: {
       operationId: 'create_vpn_server_client_profile',
       summary: 'Issue a client certificate and return a ready-to-connect profile',
+      description: 'Sluice extension: issues a client certificate from the server\u2019s client CA and answers a profile with the certificate and key embedded.',
       tags,
       params: Params,
       querystring: Query,
-      body: Type.Object({ common_name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'Common name of the new client certificate.' }) }, { additionalProperties: false }),
-      produces: ['text/plain'],
-      response: { 200: ProfileText, ...errorResponses },
+      body: ProfilePrototype,
+      response: { 200: Profile('Ready-to-connect OpenVPN profile with certificate and key.'), ...errorResponses },
     },
   }, async (request, reply) => {
     const server = await getVpnServer(ctx, request.params.id);

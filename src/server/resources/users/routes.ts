@@ -5,36 +5,64 @@ import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { ROLES, type RoleBinding } from '../../../domain/identity/roles.ts';
 import type { User } from '../../../store/identity.ts';
 import { actorOf } from '../../auth.ts';
-import { Id, VersionQuery, errorResponses } from '../../schemas.ts';
+import { Accepted, Id, Name, StringEnum, Timestamp, VersionQuery, errorResponses, named } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 
 const tags = ['Users'];
-const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'User ID (also the VPN username).' });
-const RoleInput = Type.Object(
-  { role: Type.Union(ROLES.map((r) => Type.Literal(r)), { description: 'Role.' }), vpn_server_id: Type.Optional(Id) },
+const USER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@+-]*$';
+const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: USER_NAME_PATTERN, description: 'User ID (also the VPN username).' });
+const RoleInput = named('RoleBindingPrototype', Type.Object(
+  { role: StringEnum([...ROLES], 'Role.'), vpn_server_id: Type.Optional(Type.String({ ...Id, description: 'Only on this VPN server.' })) },
   { additionalProperties: false, description: 'A role, account-wide or on one VPN server.' },
-);
-const Roles = Type.Array(RoleInput, { maxItems: 100, description: 'Role bindings.' });
-const Query = Type.Object(VersionQuery);
-const UserParams = Type.Object({ id: Id });
-const KeyParams = Type.Object({ id: Id, key_id: Id });
+));
+const Roles = Type.Array(RoleInput, { minItems: 0, maxItems: 100, description: 'Role bindings.' });
+const Query = Type.Object(VersionQuery, { description: 'Version parameters.' });
+const UserId = Type.String({ ...Id, description: 'The user identifier.' });
+const UserParams = Type.Object({ id: UserId }, { description: 'Path parameters.' });
+const KeyParams = Type.Object({ id: UserId, key_id: Type.String({ ...Id, description: 'The API key identifier.' }) }, { description: 'Path parameters.' });
 
-const RoleOutput = Type.Object({ role: Type.String({ description: 'Role.' }), vpn_server_id: Type.Optional(Type.String({ description: 'Only on this VPN server.' })) });
-const UserSchema = Type.Object(
+const USER = 'r001-1833f2e4-133b-459a-8489-60e6f82f21cb';
+const USER_EXAMPLE = { id: USER, name: 'alice@example.com', disabled: false, created_at: '2026-11-25T17:20:00.000Z', roles: [{ role: 'VPNClient' }] };
+const API_KEY_EXAMPLE = { id: 'r001-9d1c7a4e-6f0b-4e2d-8a3c-5b7e9f1d2c4a', name: 'laptop', created_at: '2026-11-25T17:21:00.000Z', apikey: 'Xq3vN8d2Lk5sP0wR7tY1uB4eG6hJ9mZc2aF8kD0pQ1s' };
+
+const RoleOutput = named('RoleBinding', Type.Object(
+  { role: StringEnum([...ROLES], 'Role.'), vpn_server_id: Type.Optional(Type.String({ ...Id, description: 'Only on this VPN server.' })) },
+  { description: 'A role, account-wide or on one VPN server.' },
+));
+const UserSchema = named('User', Type.Object(
   {
     id: Id,
-    name: Type.String({ description: 'User ID.' }),
+    name: UserName,
     disabled: Type.Boolean({ description: 'A disabled user cannot get tokens or connect.' }),
-    created_at: Type.String({ format: 'date-time', description: 'Creation time.' }),
-    roles: Type.Array(RoleOutput, { description: 'Role bindings.' }),
+    created_at: Timestamp,
+    roles: Type.Array(RoleOutput, { minItems: 0, maxItems: 100, description: 'Role bindings.' }),
   },
-  { description: 'A user.' },
-);
-const ApiKeySchema = Type.Object(
-  { id: Id, name: Type.String({ description: 'Label.' }), created_at: Type.String({ format: 'date-time', description: 'Creation time.' }), apikey: Type.Optional(Type.String({ description: 'The key; only in the create response.' })) },
-  { description: 'An API key.' },
-);
-const Deleted = { 202: Type.Null({ description: 'Deleted.' }), ...errorResponses };
+  { description: 'A user.', example: USER_EXAMPLE },
+));
+const UserCollection = named('UserCollection', Type.Object(
+  { users: Type.Array(UserSchema, { minItems: 0, maxItems: 100_000, description: 'Every user.' }) },
+  { description: 'Users.', example: { users: [USER_EXAMPLE] } },
+));
+const UserPrototype = named('UserPrototype', Type.Object({ name: UserName, roles: Type.Optional(Roles) }, { additionalProperties: false, description: 'A new user.' }));
+const UserPatch = named('UserPatch', Type.Object(
+  { disabled: Type.Optional(Type.Boolean({ description: 'Disable (true) or enable (false) the user.' })), roles: Type.Optional(Roles) },
+  { additionalProperties: false, description: 'User patch (JSON merge patch); `roles` replaces every binding.' },
+));
+const ApiKeySchema = named('ApiKey', Type.Object(
+  {
+    id: Id,
+    name: Type.String({ ...Name, description: 'Label.' }),
+    created_at: Timestamp,
+    apikey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 16, maxLength: 512, description: 'The key; only in the create response.' })),
+  },
+  { description: 'An API key.', example: API_KEY_EXAMPLE },
+));
+const ApiKeyCollection = named('ApiKeyCollection', Type.Object(
+  { api_keys: Type.Array(ApiKeySchema, { minItems: 0, maxItems: 10_000, description: 'The user\u2019s API keys (never the keys themselves).' }) },
+  { description: 'API keys.', example: { api_keys: [{ id: API_KEY_EXAMPLE.id, name: API_KEY_EXAMPLE.name, created_at: API_KEY_EXAMPLE.created_at }] } },
+));
+const ApiKeyPrototype = named('ApiKeyPrototype', Type.Object({ name: Type.String({ ...Name, description: 'Label of the key.' }) }, { additionalProperties: false, description: 'A new API key.' }));
+const Deleted = { 202: Accepted('Deleted.'), ...errorResponses };
 
 const toBindings = (roles: { role: RoleBinding['role']; vpn_server_id?: string | undefined }[]): RoleBinding[] =>
   roles.map((r) => ({ role: r.role, vpnServerId: r.vpn_server_id ?? null }));
@@ -53,21 +81,21 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
   const { identity } = services;
   const admin = { action: 'identity.admin' as const };
 
-  app.get('/v1/users', { config: admin, schema: { operationId: 'list_users', summary: 'List users', tags, querystring: Query, response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses } } }, async () => {
+  app.get('/v1/users', { config: admin, schema: { operationId: 'list_users', summary: 'List users', description: 'Lists every user with their role bindings.', tags, querystring: Query, response: { 200: UserCollection, ...errorResponses } } }, async () => {
     const users = await identity.listUsers();
     return { users: await Promise.all(users.map(async (u) => presentUser(u, (await identity.getUser(u.id)).bindings))) };
   });
 
   app.post('/v1/users', {
     config: admin,
-    schema: { operationId: 'create_user', summary: 'Create a user', tags, querystring: Query, body: Type.Object({ name: UserName, roles: Type.Optional(Roles) }, { additionalProperties: false }), response: { 201: UserSchema, ...errorResponses } },
+    schema: { operationId: 'create_user', summary: 'Create a user', description: 'Creates a user; give it an API key to let it sign in.', tags, querystring: Query, body: UserPrototype, response: { 201: UserSchema, ...errorResponses } },
   }, async (request, reply) => {
     const bindings = toBindings(request.body.roles ?? []);
     const user = await identity.createUser(request.body.name, bindings);
     return reply.code(201).send(presentUser(user, bindings));
   });
 
-  app.get('/v1/users/:id', { config: admin, schema: { operationId: 'get_user', summary: 'Get a user', tags, params: UserParams, querystring: Query, response: { 200: UserSchema, ...errorResponses } } }, async (request) => {
+  app.get('/v1/users/:id', { config: admin, schema: { operationId: 'get_user', summary: 'Get a user', description: 'Retrieves one user.', tags, params: UserParams, querystring: Query, response: { 200: UserSchema, ...errorResponses } } }, async (request) => {
     const { user, bindings } = await identity.getUser(request.params.id);
     return presentUser(user, bindings);
   });
@@ -81,7 +109,8 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
       tags,
       params: UserParams,
       querystring: Query,
-      body: Type.Object({ disabled: Type.Optional(Type.Boolean()), roles: Type.Optional(Roles) }, { additionalProperties: false }),
+      consumes: ['application/merge-patch+json'],
+      body: UserPatch,
       response: { 200: UserSchema, ...errorResponses },
     },
   }, async (request) => {
@@ -94,25 +123,25 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
     return presentUser(user, bindings);
   });
 
-  app.delete('/v1/users/:id', { config: admin, schema: { operationId: 'delete_user', summary: 'Delete a user', tags, params: UserParams, querystring: Query, response: Deleted } }, async (request, reply) => {
+  app.delete('/v1/users/:id', { config: admin, schema: { operationId: 'delete_user', summary: 'Delete a user', description: 'Deletes a user, its API keys and role bindings.', tags, params: UserParams, querystring: Query, response: Deleted } }, async (request, reply) => {
     await identity.deleteUser(request.params.id, actorOf(request));
     return reply.code(202).send();
   });
 
-  app.get('/v1/users/:id/api_keys', { config: admin, schema: { operationId: 'list_api_keys', summary: 'List API keys of a user', tags, params: UserParams, querystring: Query, response: { 200: Type.Object({ api_keys: Type.Array(ApiKeySchema) }), ...errorResponses } } }, async (request) => {
+  app.get('/v1/users/:id/api_keys', { config: admin, schema: { operationId: 'list_user_api_keys', summary: 'List API keys of a user', description: 'Lists the labels and ids of a user\u2019s API keys; the keys themselves are shown once, at creation.', tags, params: UserParams, querystring: Query, response: { 200: ApiKeyCollection, ...errorResponses } } }, async (request) => {
     const keys = await identity.listApiKeys(request.params.id);
     return { api_keys: keys.map((k) => ({ id: k.id, name: k.name, created_at: toTimestamp(k.createdAt) })) };
   });
 
   app.post('/v1/users/:id/api_keys', {
     config: admin,
-    schema: { operationId: 'create_api_key', summary: 'Create an API key (shown once)', tags, params: UserParams, querystring: Query, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }), response: { 201: ApiKeySchema, ...errorResponses } },
+    schema: { operationId: 'create_user_api_key', summary: 'Create an API key (shown once)', description: 'Creates an API key for the user; the answer holds the key, which is never shown again.', tags, params: UserParams, querystring: Query, body: ApiKeyPrototype, response: { 201: ApiKeySchema, ...errorResponses } },
   }, async (request, reply) => {
     const { record, apikey } = await identity.createApiKey(request.params.id, request.body.name);
     return reply.code(201).send({ id: record.id, name: record.name, created_at: toTimestamp(record.createdAt), apikey });
   });
 
-  app.delete('/v1/users/:id/api_keys/:key_id', { config: admin, schema: { operationId: 'delete_api_key', summary: 'Delete an API key', tags, params: KeyParams, querystring: Query, response: Deleted } }, async (request, reply) => {
+  app.delete('/v1/users/:id/api_keys/:key_id', { config: admin, schema: { operationId: 'delete_user_api_key', summary: 'Delete an API key', description: 'Deletes an API key; it can no longer be exchanged for tokens.', tags, params: KeyParams, querystring: Query, response: Deleted } }, async (request, reply) => {
     await identity.deleteApiKey(request.params.id, request.params.key_id);
     return reply.code(202).send();
   });

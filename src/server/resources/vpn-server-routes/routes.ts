@@ -5,34 +5,61 @@ import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { createRoute, deleteRoute, getRoute, listServerRoutes, updateRoute, type VpnRoute } from '../../../domain/vpn-server-routes/service.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
-import { Href, Id, Name, PageQuery, Timestamp, VersionQuery, collection, errorResponses } from '../../schemas.ts';
+import { Accepted, Cidr, Href, Id, Line, Name, PageQuery, SortQuery, StringEnum, Timestamp, VersionQuery, collection, collectionExample, errorResponses, named } from '../../schemas.ts';
+import { HEALTH_STATES, LIFECYCLE_STATES } from '../vpn-servers/schema.ts';
 import type { AppServices } from '../../services.ts';
 
 const tags = ['VPN server routes'];
-const Action = Type.Union([Type.Literal('deliver'), Type.Literal('drop'), Type.Literal('translate')], { description: 'What happens to matching packets.' });
-const Destination = Type.String({ minLength: 9, maxLength: 18, description: 'IPv4 CIDR of the destination.' });
+const Action = StringEnum(['deliver', 'drop', 'translate'], 'What happens to matching packets: deliver keeps the client address, translate NATs it to the gateway, drop drops.');
+const Destination = Cidr('IPv4 CIDR of the destination, unique per server.');
+const RouteReason = (name: string, description: string) =>
+  named(name, Type.Object(
+    { code: Type.String({ pattern: '^[a-z][a-z0-9]*(_[a-z0-9]+)*$', minLength: 1, maxLength: 64, description: 'Reason code, snake_case.' }), message: Line('Explanation.', 1024), more_info: Type.Optional(Type.String({ ...Href, description: 'Link to documentation about this reason.' })) },
+    { description },
+  ));
 
-const RouteSchema = Type.Object(
+const SERVER = 'r001-8a6c1f0e-3b7d-4c1a-9e55-0f2b6d1c4e7a';
+const ROUTE = 'r001-4c78d351-f51e-4f1b-b26c-77557fd4fc5d';
+const ROUTE_EXAMPLE = {
+  action: 'deliver',
+  created_at: '2026-11-25T17:27:07.713Z',
+  destination: '192.168.10.0/24',
+  health_reasons: [],
+  health_state: 'ok',
+  href: `https://vpn.example.com/v1/vpn_servers/${SERVER}/routes/${ROUTE}`,
+  id: ROUTE,
+  lifecycle_reasons: [],
+  lifecycle_state: 'stable',
+  name: 'office-lan',
+  resource_type: 'vpn_server_route',
+};
+
+const RouteSchema = named('VPNServerRoute', Type.Object(
   {
-    action: Type.String({ description: 'deliver, drop or translate.' }),
+    action: Action,
     created_at: Timestamp,
-    destination: Type.String({ description: 'Destination CIDR.' }),
-    health_reasons: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'Health reasons.' }),
-    health_state: Type.String({ description: 'Health.' }),
+    destination: Destination,
+    health_reasons: Type.Array(RouteReason('VPNServerRouteHealthReason', 'Why the health is what it is.'), { minItems: 0, maxItems: 16, description: 'Health reasons.' }),
+    health_state: StringEnum([...HEALTH_STATES], 'Health of the route; clients must tolerate new values.'),
     href: Href,
     id: Id,
-    lifecycle_reasons: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'Lifecycle reasons.' }),
-    lifecycle_state: Type.String({ description: 'Lifecycle state.' }),
+    lifecycle_reasons: Type.Array(RouteReason('VPNServerRouteLifecycleReason', 'Why the lifecycle state is what it is.'), { minItems: 0, maxItems: 16, description: 'Lifecycle reasons.' }),
+    lifecycle_state: StringEnum([...LIFECYCLE_STATES], 'Lifecycle state; clients must tolerate new values.'),
     name: Name,
-    resource_type: Type.Literal('vpn_server_route', { description: 'Resource type.' }),
+    resource_type: StringEnum(['vpn_server_route'], 'Resource type.'),
   },
-  { description: 'A route pushed to clients.' },
-);
+  { description: 'A route pushed to clients.', example: ROUTE_EXAMPLE },
+));
+const RouteCollection = collection('VPNServerRouteCollection', 'routes', RouteSchema, 'Routes.', collectionExample(`/v1/vpn_servers/${SERVER}/routes`, 'routes', ROUTE_EXAMPLE));
+const RoutePrototype = named('VPNServerRoutePrototype', Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route prototype.' }));
+const RoutePatch = named('VPNServerRoutePatch', Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route patch (JSON merge patch): only the name changes.' }));
 
-const ServerParams = Type.Object({ vpn_server_id: Id }, { description: 'Path parameters.' });
-const RouteParams = Type.Object({ vpn_server_id: Id, id: Id }, { description: 'Path parameters.' });
+const ServerId = Type.String({ ...Id, description: 'The VPN server identifier.' });
+const ServerParams = Type.Object({ vpn_server_id: ServerId }, { description: 'Path parameters.' });
+const RouteParams = Type.Object({ vpn_server_id: ServerId, id: Type.String({ ...Id, description: 'The VPN route identifier.' }) }, { description: 'Path parameters.' });
 const Query = Type.Object(VersionQuery, { description: 'Version parameters.' });
-const ListQuery = Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32, description: 'created_at, -created_at, name or -name.' })) });
+const ROUTE_SORTS = ['created_at', 'name'] as const;
+const ListQuery = Type.Object({ ...PageQuery, sort: SortQuery(ROUTE_SORTS, '-created_at') }, { description: 'List parameters.' });
 
 const present = (route: VpnRoute, base: string) => ({
   action: route.action,
@@ -56,9 +83,9 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
 
   app.get('/v1/vpn_servers/:vpn_server_id/routes', {
     config: read,
-    schema: { operationId: 'list_vpn_server_routes', summary: 'List VPN server routes', tags, params: ServerParams, querystring: ListQuery, response: { 200: collection('routes', RouteSchema, 'Routes.'), ...errorResponses } },
+    schema: { operationId: 'list_vpn_server_routes', summary: 'List VPN server routes', description: 'Lists the routes pushed to the clients of a VPN server.', tags, params: ServerParams, querystring: ListQuery, response: { 200: RouteCollection, ...errorResponses } },
   }, async (request) => {
-    const sort = parseSort(request.query.sort, ['created_at', 'name'] as const, { column: 'created_at', direction: 'desc' });
+    const sort = parseSort(request.query.sort, ROUTE_SORTS, { column: 'created_at', direction: 'desc' });
     const limit = request.query.limit ?? DEFAULT_LIMIT;
     const routes = await listServerRoutes(ctx, request.params.vpn_server_id);
     const page = pageInMemory(routes, sort, (r) => (sort.column === 'name' ? r.name : r.createdAt), limit, request.query.start);
@@ -71,10 +98,11 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
     schema: {
       operationId: 'create_vpn_server_route',
       summary: 'Create a VPN server route',
+      description: 'Adds a route; clients get it when they next connect. A server has at most 50 routes, each destination once.',
       tags,
       params: ServerParams,
       querystring: Query,
-      body: Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route prototype.' }),
+      body: RoutePrototype,
       response: { 201: RouteSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -84,7 +112,7 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
 
   app.get('/v1/vpn_servers/:vpn_server_id/routes/:id', {
     config: read,
-    schema: { operationId: 'get_vpn_server_route', summary: 'Get a VPN server route', tags, params: RouteParams, querystring: Query, response: { 200: RouteSchema, ...errorResponses } },
+    schema: { operationId: 'get_vpn_server_route', summary: 'Get a VPN server route', description: 'Retrieves one route.', tags, params: RouteParams, querystring: Query, response: { 200: RouteSchema, ...errorResponses } },
   }, async (request) => present(await getRoute(ctx, request.params.vpn_server_id, request.params.id), baseUrl(request)));
 
   app.patch('/v1/vpn_servers/:vpn_server_id/routes/:id', {
@@ -92,17 +120,19 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
     schema: {
       operationId: 'update_vpn_server_route',
       summary: 'Rename a VPN server route',
+      description: 'Only the name of a route can change; delete and create a route to change its destination or action.',
       tags,
       params: RouteParams,
       querystring: Query,
-      body: Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route patch.' }),
+      consumes: ['application/merge-patch+json'],
+      body: RoutePatch,
       response: { 200: RouteSchema, ...errorResponses },
     },
   }, async (request) => present(await updateRoute(ctx, request.params.vpn_server_id, request.params.id, request.body), baseUrl(request)));
 
   app.delete('/v1/vpn_servers/:vpn_server_id/routes/:id', {
     config: write,
-    schema: { operationId: 'delete_vpn_server_route', summary: 'Delete a VPN server route', tags, params: RouteParams, querystring: Query, response: { 202: Type.Null({ description: 'Deleted.' }), ...errorResponses } },
+    schema: { operationId: 'delete_vpn_server_route', summary: 'Delete a VPN server route', description: 'Removes the route; clients lose it when they next connect.', tags, params: RouteParams, querystring: Query, response: { 202: Accepted('Deleted.'), ...errorResponses } },
   }, async (request, reply) => {
     await deleteRoute(ctx, request.params.vpn_server_id, request.params.id);
     return reply.code(202).send();

@@ -17,6 +17,18 @@ const ref = (r: Reference, type: string, base: string, collection: string, accou
   resource_type: type,
 });
 
+const resourceGroup = (r: Reference, base: string) => ({ href: `${base}/v1/resource_groups/${r.id}`, id: r.id, name: r.name ?? r.id });
+
+/**
+ * The reference's ReservedIPReference for the address the server listens on, in its first subnet
+ * (Sluice's gateway). Its href has the reference's form; Sluice has no subnet API behind it.
+ */
+function listenAddress(server: VpnServer, p: PresentContext) {
+  const subnet = server.subnets[0]?.id ?? 'local';
+  const id = `${server.id}-ip`;
+  return { address: p.listenHost, href: `${p.base}/v1/subnets/${subnet}/reserved_ips/${id}`, id, name: `${server.name.slice(0, 53)}-listen-ip`, resource_type: 'subnet_reserved_ip' };
+}
+
 /** The reference's VPNServer shape, plus Sluice's extensions (which reference clients ignore). */
 export function presentVpnServer(server: VpnServer, p: PresentContext) {
   return {
@@ -41,9 +53,9 @@ export function presentVpnServer(server: VpnServer, p: PresentContext) {
     lifecycle_state: server.lifecycleState,
     name: server.name,
     port: server.port,
-    private_ips: [{ id: `${server.id}-ip`, address: p.listenHost, resource_type: 'subnet_reserved_ip' }],
+    private_ips: [listenAddress(server, p)],
     protocol: server.protocol,
-    resource_group: server.resourceGroup ? { ...server.resourceGroup, name: server.resourceGroup.name ?? server.resourceGroup.id, href: `${p.base}/v1/resource_groups/${server.resourceGroup.id}` } : { id: 'default', name: 'default' },
+    resource_group: resourceGroup(server.resourceGroup ?? { id: 'default' }, p.base),
     resource_type: 'vpn_server' as const,
     security_groups: server.securityGroups.map((sg) => ref(sg, 'security_group', p.base, 'security_groups', p.accountId)),
     subnets: server.subnets.map((s) => ref(s, 'subnet', p.base, 'subnets', p.accountId)),

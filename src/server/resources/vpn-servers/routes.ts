@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
 import { createVpnServer, deleteVpnServer, getVpnServer, updateVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { etagOf, type VpnServer } from '../../../domain/vpn-servers/model.ts';
 import { visibleServerIds } from '../../../domain/identity/roles.ts';
@@ -9,13 +8,12 @@ import { countConnected } from '../../../store/clients.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { principalOf } from '../../auth.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
-import { errorResponses } from '../../schemas.ts';
+import { Accepted, ErrorSchema, errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { presentVpnServer } from './presenter.ts';
-import { CreateBody, ListQuery, PatchBody, Query, ServerParams, VpnServerCollection, VpnServerSchema } from './schema.ts';
+import { CreateBody, IfMatchHeaders, ListQuery, PatchBody, Query, ServerParams, VPN_SERVER_SORTS, VpnServerCollection, VpnServerSchema } from './schema.ts';
 
 const tags = ['VPN servers'];
-const SORTS = ['created_at', 'name'] as const;
 
 export function registerVpnServerRoutes(root: FastifyInstance, services: AppServices): void {
   const app = root.withTypeProvider<RequestTypeProvider>();
@@ -38,10 +36,10 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
 
   app.get('/v1/vpn_servers', {
     config: { action: 'authenticated' },
-    schema: { operationId: 'list_vpn_servers', summary: 'List VPN servers', tags, querystring: ListQuery, response: { 200: VpnServerCollection, ...errorResponses } },
+    schema: { operationId: 'list_vpn_servers', summary: 'List VPN servers', description: 'Lists the VPN servers the caller may see, a page at a time; follow `next.href` for the next page.', tags, querystring: ListQuery, response: { 200: VpnServerCollection, ...errorResponses } },
   }, async (request) => {
     const q = request.query;
-    const sort = parseSort(q.sort, SORTS, { column: 'created_at', direction: 'desc' });
+    const sort = parseSort(q.sort, VPN_SERVER_SORTS, { column: 'created_at', direction: 'desc' });
     const visible = visibleServerIds(principalOf(request), 'vpn_server.read');
     const servers = (await listAllServers(ctx.store.db)).filter(
       (s) =>
@@ -57,7 +55,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
 
   app.post('/v1/vpn_servers', {
     config: { action: 'vpn_server.write' },
-    schema: { operationId: 'create_vpn_server', summary: 'Create a VPN server', tags, querystring: Query, body: CreateBody, response: { 201: VpnServerSchema, ...errorResponses } },
+    schema: { operationId: 'create_vpn_server', summary: 'Create a VPN server', description: 'Creates a VPN server; it starts `pending` and turns `stable` once its OpenVPN process runs. The answer carries an ETag.', tags, querystring: Query, body: CreateBody, response: { 201: VpnServerSchema, ...errorResponses } },
   }, async (request, reply) => {
     const server = await createVpnServer(ctx, certificates, request.body);
     reply.code(201).header('ETag', etagOf(server));
@@ -66,7 +64,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
 
   app.get('/v1/vpn_servers/:id', {
     config: { action: 'vpn_server.read', serverParam: 'id' },
-    schema: { operationId: 'get_vpn_server', summary: 'Get a VPN server', tags, params: ServerParams, querystring: Query, response: { 200: VpnServerSchema, ...errorResponses } },
+    schema: { operationId: 'get_vpn_server', summary: 'Get a VPN server', description: 'Retrieves one VPN server; the answer carries an ETag for If-Match.', tags, params: ServerParams, querystring: Query, response: { 200: VpnServerSchema, ...errorResponses } },
   }, async (request, reply) => {
     const server = await getVpnServer(ctx, request.params.id);
     reply.header('ETag', etagOf(server));
@@ -82,9 +80,10 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
       tags,
       params: ServerParams,
       querystring: Query,
-      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'ETag from a previous GET.' })) }),
+      headers: IfMatchHeaders,
+      consumes: ['application/merge-patch+json'],
       body: PatchBody,
-      response: { 200: VpnServerSchema, 412: errorResponses[400], ...errorResponses },
+      response: { 200: VpnServerSchema, 412: ErrorSchema, 428: ErrorSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     const server = await updateVpnServer(ctx, certificates, request.params.id, request.body, request.headers['if-match']);
@@ -97,11 +96,12 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     schema: {
       operationId: 'delete_vpn_server',
       summary: 'Delete a VPN server',
+      description: 'Disconnects its clients and stops it; the server shows `deleting` until it is gone (404).',
       tags,
       params: ServerParams,
       querystring: Query,
-      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 256, description: 'ETag from a previous GET.' })) }),
-      response: { 202: Type.Null({ description: 'Deletion accepted.' }), 412: errorResponses[400], ...errorResponses },
+      headers: IfMatchHeaders,
+      response: { 202: Accepted('Deletion accepted.'), 412: ErrorSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     await deleteVpnServer(ctx, request.params.id, request.headers['if-match']);
