@@ -33,3 +33,12 @@ test('client pool prefix must be /9 to /22 and clear of reserved ranges', () => 
   assert.equal(codeOf(() => validateClientIpPool('224.0.0.0/9')), 'client_ip_pool_reserved');
   assert.equal(codeOf(() => validateClientIpPool('172.16.0.0/22')), 'none');
 });
+
+test('every spelling of a block has one canonical form', () => {
+  assert.equal(parseIpv4Cidr('0.0.0.0/00', 'f').canonical, '0.0.0.0/0');
+  assert.equal(parseIpv4Cidr('0.0.0.0/0', 'f').canonical, '0.0.0.0/0');
+  assert.equal(parseIpv4Cidr('10.0.0.0/08', 'f').canonical, '10.0.0.0/8');
+  assert.equal(parseIpv4Cidr('192.168.10.0/24', 'f').canonical, '192.168.10.0/24');
+  // Leading zeros in an octet are ambiguous (octal to some parsers), so they stay refused.
+  assert.equal(codeOf(() => parseIpv4Cidr('010.0.0.0/8', 'f')), 'invalid_cidr');
+});

@@ -4,6 +4,8 @@ import { fieldError } from '../../errors/catalogue.ts';
 export interface Ipv4Cidr {
   network: string;
   prefix: number;
+  /** The one spelling of this block (`0.0.0.0/00` and `0.0.0.0/0` are both `0.0.0.0/0`). */
+  canonical: string;
   /** First and last address as 32-bit unsigned integers. */
   first: number;
   last: number;
@@ -29,7 +31,10 @@ export function parseIpv4Cidr(text: string, field: string): Ipv4Cidr {
     const network = fromUint(first - (first % size));
     throw fieldError('invalid_cidr', field, `${field} has host bits set; did you mean ${network}/${prefix}?`, text);
   }
-  return { network: match[1] ?? '', prefix, first, last: first + size - 1 };
+  // The text passed the strict checks above, so ipaddr.js reads it the way they did (no octal).
+  const [address, bits] = ipaddr.IPv4.parseCIDR(`${match[1] ?? ''}/${prefix}`);
+  const network = address.toString();
+  return { network, prefix: bits, canonical: `${network}/${bits}`, first, last: first + size - 1 };
 }
 
 export const overlaps = (a: Ipv4Cidr, b: Ipv4Cidr): boolean => a.first <= b.last && b.first <= a.last;

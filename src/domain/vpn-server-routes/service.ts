@@ -21,6 +21,14 @@ export interface VpnRoute {
 /** The reference's limit. */
 export const MAX_ROUTES = 50;
 
+const canonicalOrSelf = (text: string): string => {
+  try {
+    return parseIpv4Cidr(text, 'destination').canonical;
+  } catch {
+    return text;
+  }
+};
+
 export async function getRoute(ctx: DomainContext, serverId: string, id: string): Promise<VpnRoute> {
   await getVpnServer(ctx, serverId);
   const route = await findRoute(ctx.store.db, serverId, id);
@@ -36,10 +44,15 @@ export async function listServerRoutes(ctx: DomainContext, serverId: string): Pr
 /** Routes are pushed to clients when they connect, so a new route reaches every later session. */
 export async function createRoute(ctx: DomainContext, serverId: string, input: { destination: string; action?: RouteAction; name?: string }): Promise<VpnRoute> {
   const existing = await listServerRoutes(ctx, serverId);
-  parseIpv4Cidr(input.destination, 'destination');
-  if (existing.length >= MAX_ROUTES) throw new SluiceError('too_many_routes', `a VPN server has at most ${MAX_ROUTES} routes`);
-  if (existing.some((r) => r.destination === input.destination)) {
-    throw fieldError('destination_conflict', 'destination', `a route to ${input.destination} already exists`, input.destination);
+  // Uniqueness is about networks, not spellings: compare canonical forms (rows written before
+  // destinations were canonicalised may hold another spelling).
+  const destination = parseIpv4Cidr(input.destination, 'destination').canonical;
+  if (existing.length >= MAX_ROUTES) {
+    throw new SluiceError('too_many_routes', `a VPN server has at most ${MAX_ROUTES} routes`, { name: 'vpn_server_id', type: 'parameter', value: serverId });
+  }
+  const clash = existing.find((r) => canonicalOrSelf(r.destination) === destination);
+  if (clash) {
+    throw fieldError('destination_conflict', 'destination', `route ${clash.name} already goes to ${destination}`, input.destination);
   }
   const name = input.name ?? generateName();
   if (existing.some((r) => r.name === name)) throw fieldError('name_conflict', 'name', `a route named ${name} already exists`, name);
@@ -47,7 +60,7 @@ export async function createRoute(ctx: DomainContext, serverId: string, input: {
     id: newId(),
     vpnServerId: serverId,
     name,
-    destination: input.destination,
+    destination,
     action: input.action ?? 'deliver',
     lifecycleState: 'stable',
     healthState: 'ok',
