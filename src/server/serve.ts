@@ -12,6 +12,7 @@ import { systemClock } from '../domain/shared/clock.ts';
 import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
 import { deleteExpiredPasscodes } from '../store/identity.ts';
 import { openStore } from '../store/database.ts';
+import type { ChangeSubscription } from '../store/change-feed.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { GatewayAgent } from '../gateway/agent/agent.ts';
 import { GatewayLink, type LinkDeps } from './gateway-link.ts';
@@ -71,6 +72,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
+  let intents: ChangeSubscription | undefined;
   if (config.gateway === 'embedded') {
     agent = new GatewayAgent(
       link,
@@ -85,6 +87,13 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       logger.child({ part: 'gateway' }),
     );
     link.connectAgent((notice) => agent?.notify(notice));
+    // Other replicas on the same store accept disconnects too; their commits announce them here.
+    // Listening starts before the agent attaches, which reads whatever was pending before.
+    const gateway = agent;
+    intents = await store.changes.subscribe('intents', {
+      change: (serverId) => gateway.notify({ type: 'kill_requested', serverId }),
+      resync: () => gateway.catchUp(),
+    });
     await agent.start();
   }
   logger.info({ url: address }, 'sluice ready');
@@ -94,8 +103,9 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     ctx,
     close: async () => {
       clearInterval(sweep);
+      intents?.close();
       // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
-      agent?.detach();
+      await agent?.detach();
       await app.close();
       await store.close();
     },
