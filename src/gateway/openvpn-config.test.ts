@@ -36,7 +36,7 @@ test('renders the directives Sluice depends on', () => {
     'duplicate-cn',
     'dh none',
     'tls-server',
-    'keepalive 5 15',
+    'keepalive 4 12',
     'management-log-cache 5000',
     'key "/etc/sluice/server key.pem"',
     'push "dhcp-option DNS 9.9.9.9"',
