@@ -45,10 +45,22 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   // GatewayPort: the domain recorded something the agent must act on.
   serverChanged(serverId: string): void {
     this.agent?.({ type: 'server_changed', serverId });
+    this.announceServer(serverId);
   }
   serverDeleted(serverId: string): void {
     if (this.agent) this.agent({ type: 'server_deleted', serverId });
     else void finishVpnServerDeletion(this.ctx(), serverId);
+    this.announceServer(serverId);
+  }
+
+  /**
+   * Tells the replica that runs the gateway when the change was made on another one. Sent after
+   * the commit: a notice lost to a crash right then is made good when the gateway re-reads its
+   * servers (listener reconnect or restart).
+   */
+  private announceServer(serverId: string): void {
+    const { store } = this.ctx();
+    void store.changes.publish(store.db, 'servers', serverId).catch(() => undefined);
   }
   clientIntent(serverId: string): void {
     this.agent?.({ type: 'kill_requested', serverId });

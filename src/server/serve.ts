@@ -72,7 +72,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
-  let intents: ChangeSubscription | undefined;
+  const subscriptions: ChangeSubscription[] = [];
   if (config.gateway === 'embedded') {
     agent = new GatewayAgent(
       link,
@@ -87,13 +87,15 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       logger.child({ part: 'gateway' }),
     );
     link.connectAgent((notice) => agent?.notify(notice));
-    // Other replicas on the same store accept disconnects too; their commits announce them here.
-    // Listening starts before the agent attaches, which reads whatever was pending before.
+    // Other replicas on the same store accept disconnects and server changes too; the store's
+    // change feed announces them here. Listening starts before the agent starts, which reads
+    // whatever was pending or changed before.
     const gateway = agent;
-    intents = await store.changes.subscribe('intents', {
-      change: (serverId) => gateway.notify({ type: 'kill_requested', serverId }),
-      resync: () => gateway.catchUp(),
-    });
+    const reload = (): void => void gateway.reload().catch((err: unknown) => logger.error({ err }, 'reloading servers failed'));
+    subscriptions.push(
+      await store.changes.subscribe('intents', { change: (serverId) => gateway.notify({ type: 'kill_requested', serverId }), resync: () => gateway.catchUp() }),
+      await store.changes.subscribe('servers', { change: (serverId) => gateway.notify({ type: 'server_changed', serverId }), resync: reload }),
+    );
     await agent.start();
   }
   logger.info({ url: address }, 'sluice ready');
@@ -103,7 +105,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     ctx,
     close: async () => {
       clearInterval(sweep);
-      intents?.close();
+      for (const subscription of subscriptions) subscription.close();
       // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
       await agent?.detach();
       await app.close();

@@ -3,7 +3,7 @@
  * changed for a VPN server, so a replica that did not make the change can act on it at once.
  *
  * What changed is always in the tables; a notice carries only its kind and the server id, and a
- * listener re-reads. So a lost notice costs latency, never state: after a gap (the listener's
+ * listener re-reads. A process does not hear its own notices: it tells its own parts directly. So a lost notice costs latency, never state: after a gap (the listener's
  * connection broke) subscribers are told to `resync`, i.e. re-read everything they care about.
  *
  * - PostgreSQL: `NOTIFY` on one channel per kind (`sluice_<kind>`), sent inside the writer's
@@ -12,17 +12,21 @@
  * - SQLite: one process owns the file, so there is nobody else to tell; publish does nothing and
  *   subscribers never hear anything (their own process notifies them directly).
  *
- * Kinds are named here so later ones (server changes, client events for event streams across
- * replicas) reuse the same connection and rules.
+ * Kinds are named here so later ones (client events for event streams across replicas, gateways
+ * on their own hosts) reuse the same connection and rules.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Executor } from './database.ts';
 
-/** `intents`: a disconnect or delete of a client was recorded (the pending-intent index says which). */
-export type ChangeKind = 'intents';
+/**
+ * `intents`: a disconnect or delete of a client was recorded (the pending-intent index says which).
+ * `servers`: a VPN server was created, changed (config, routes, CRL) or deleted.
+ */
+export type ChangeKind = 'intents' | 'servers';
 
-const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents' };
+const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents', servers: 'sluice_servers' };
 
 export interface ChangeHandlers {
   /** Something of the kind changed for this server (committed already). */
@@ -73,6 +77,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   private heartbeat: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private closed = false;
+  /** Marks this process's own notices (payload `<origin> <server id>`), which it does not deliver. */
+  private readonly origin = randomUUID();
 
   constructor(
     private readonly url: string,
@@ -82,7 +88,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   async publish(db: Executor, kind: ChangeKind, serverId: string): Promise<void> {
-    await sql`select pg_notify(${CHANNELS[kind]}, ${serverId})`.execute(db);
+    await sql`select pg_notify(${CHANNELS[kind]}, ${`${this.origin} ${serverId}`})`.execute(db);
   }
 
   async subscribe(kind: ChangeKind, handlers: ChangeHandlers): Promise<ChangeSubscription> {
@@ -145,8 +151,11 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   private deliver(channel: string, payload: string | undefined): void {
     const kind = (Object.keys(CHANNELS) as ChangeKind[]).find((k) => CHANNELS[k] === channel);
-    if (kind === undefined || payload === undefined) return;
-    for (const handlers of this.subscribers.get(kind) ?? []) handlers.change(payload);
+    const space = payload?.indexOf(' ') ?? -1;
+    if (kind === undefined || payload === undefined || space === -1) return;
+    if (payload.slice(0, space) === this.origin) return;
+    const serverId = payload.slice(space + 1);
+    for (const handlers of this.subscribers.get(kind) ?? []) handlers.change(serverId);
   }
 
   private lost(client: pg.Client): void {

@@ -2,13 +2,14 @@
  * Two `sluice serve` replicas on one PostgreSQL, as docs/operations.md describes: A runs the
  * gateway, B runs with `--gateway none`. A disconnect accepted by B must reach the client as fast
  * as one accepted by A (the gateway's replica hears it through the store's change feed), also when
- * A's listening connection was cut just before.
+ * A's listening connection was cut just before; and server changes made on B (create, revoke,
+ * delete) must reach A's gateway too.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startSluice, type SluiceProcess } from '../support/sluice-process.ts';
+import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
@@ -76,8 +77,36 @@ run('replicas on one PostgreSQL, the gateway on one of them', () => {
     process.stdout.write(`# measured: disconnect → client exit, median via gateway replica ${median(viaA)} ms (${viaA.join(', ')}), via the other ${median(viaB)} ms (${viaB.join(', ')}); ratio ${(median(viaB) / median(viaA)).toFixed(2)}\n`);
   });
 
+  test('server changes made on the replica without the gateway reach it: create, revoke, delete', async () => {
+    const server = await apiB.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), client_ip_pool: '10.76.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    await eventually('created on B, running on A', async () => ((await apiB.ok('GET', `/v1/vpn_servers/${server.id}`)).health_state === 'ok' ? true : undefined));
+    const pid = withGateway.openvpnPidOf(String(server.id));
+    assert.ok(pid !== undefined && alive(pid));
+
+    const profile = (await apiB.call('POST', `/v1/vpn_servers/${server.id}/client_profile`, { common_name: 'rex' })).text;
+    const rex = startVpnClient(profile);
+    clients.push(rex);
+    await rex.connected();
+    const certs = (await apiB.ok('GET', '/v1/certificates?limit=100')).certificates as Json[];
+    const rexCert = certs.find((c) => c.kind === 'client' && c.common_name === 'rex');
+    await apiB.ok('POST', `/v1/certificates/${rexCert.id}/revoke`, {});
+    await Promise.race([rex.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('revoked client still connected')), 5000))]);
+    // The gateway got the new CRL: the certificate cannot come back.
+    await eventually('revocation in the CRL on A', async () => {
+      const again = startVpnClient(profile);
+      clients.push(again);
+      const connected = await Promise.race([again.exited.then(() => false), again.connected().then(() => true, () => false)]);
+      await again.stop();
+      return connected ? undefined : true;
+    });
+
+    assert.equal((await apiB.call('DELETE', `/v1/vpn_servers/${server.id}`)).status, 202);
+    await eventually('openvpn on A stopped', async () => (!alive(pid) ? true : undefined));
+    await eventually('gone for A', async () => ((await apiA.call('GET', `/v1/vpn_servers/${server.id}`)).status === 404 ? true : undefined));
+  });
+
   test('after the gateway replica’s listening connection is cut, a disconnect accepted meanwhile is still carried out at once', async () => {
-    const server = (await apiA.ok('GET', '/v1/vpn_servers?limit=1')).vpn_servers[0] as Json;
+    const server = ((await apiA.ok('GET', '/v1/vpn_servers?limit=10')).vpn_servers as Json[]).find((s) => s.health_state === 'ok');
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     try {

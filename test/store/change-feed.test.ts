@@ -59,6 +59,16 @@ for (const dialect of testDialects()) {
         await eventually('notice after commit', async () => (seen.changes.length > 0 ? true : undefined), 5000, 5);
         assert.deepEqual(seen.changes, ['srv-1']);
         assert.equal(seen.resyncs, 0);
+
+        // Kinds are separate channels, and a process does not hear its own notices.
+        const servers = recorder();
+        await reader.changes.subscribe('servers', servers.handlers);
+        await reader.changes.publish(reader.db, 'servers', 'own');
+        await writer.changes.publish(writer.db, 'servers', 'srv-2');
+        await eventually('server notice', async () => (servers.changes.length > 0 ? true : undefined), 5000, 5);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.deepEqual(servers.changes, ['srv-2']);
+        assert.deepEqual(seen.changes, ['srv-1']);
       } finally {
         await writer.close();
         await reader.close();

@@ -40,6 +40,12 @@ export class GatewayAgent {
     for (const serverId of this.runtimes.keys()) this.notify({ type: 'kill_requested', serverId });
   }
 
+  /** Server changes may have been missed: re-read every server, those it runs and those listed. */
+  async reload(): Promise<void> {
+    const { serverIds } = await this.channel.request({ type: 'list_servers' });
+    for (const serverId of new Set([...serverIds, ...this.runtimes.keys()])) this.notify({ type: 'server_changed', serverId });
+  }
+
   notify(notice: ControlNotice): void {
     void this.enqueue(notice.serverId, async () => {
       if (notice.type === 'server_changed') await this.apply(notice.serverId);
