@@ -231,7 +231,8 @@ export class ServerRuntime {
   }
 
   private async spawn(): Promise<void> {
-    if (this.spec && readRevision(this.paths) !== this.spec.revision) writeServerFiles(this.paths, this.spec, this.options.timers);
+    // A new process runs what this version renders (e.g. its keepalive), not an older rendering.
+    if (this.spec) writeServerFiles(this.paths, this.spec, this.options.timers);
     const process = await OpenVpnProcess.spawn({
       binary: this.options.openvpnBinary,
       configPath: this.paths.config,
