@@ -2,9 +2,11 @@ import type { Benchmark } from '../lib/result.ts';
 import { auth } from './auth.ts';
 import { disconnect } from './disconnect.ts';
 import { ingest } from './ingest.ts';
+import { keepalive } from './keepalive.ts';
 import { list } from './list.ts';
 import { memory } from './memory.ts';
+import { replicas } from './replicas.ts';
 import { stormBench } from './storm.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench];
+export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench, replicas, keepalive];

@@ -72,6 +72,19 @@ export class RawManagementClient {
       .map((cols) => Number(cols[cidColumn]));
   }
 
+  /** Link bytes per CID of the clients `status 3` lists with a virtual address. */
+  async statusBytes(): Promise<Map<number, { received: number; sent: number }>> {
+    const lines = await this.send('status 3', true);
+    const header = lines.find((l) => l.startsWith('HEADER\tCLIENT_LIST'))?.split('\t') ?? [];
+    const column = (name: string): number => header.indexOf(name) - 1;
+    const out = new Map<number, { received: number; sent: number }>();
+    for (const cols of lines.filter((l) => l.startsWith('CLIENT_LIST\t')).map((l) => l.split('\t'))) {
+      if ((cols[column('Virtual Address')] ?? '') === '') continue;
+      out.set(Number(cols[column('Client ID')]), { received: Number(cols[column('Bytes Received')]), sent: Number(cols[column('Bytes Sent')]) });
+    }
+    return out;
+  }
+
   private send(text: string, block: boolean): Promise<string[]> {
     return new Promise((resolve) => {
       this.waiting.push({ block, resolve });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerSpec } from '../../src/gateway/channel.ts';
-import { serverPaths, writeServerFiles } from '../../src/gateway/agent/server-files.ts';
+import { serverPaths, writeServerFiles, type TestTimers } from '../../src/gateway/agent/server-files.ts';
 import { renderClientProfile } from '../../src/gateway/openvpn-config.ts';
 import { freeUdpPort, makeTestPki } from '../../test/support/real-openvpn.ts';
 import type { Cleanup } from './cleanup.ts';
@@ -18,8 +18,11 @@ export interface RawServer {
   profile: string;
 }
 
-/** `like` carries the Sluice server's settings (pool, idle timeout, …) so both configs match. */
-export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'clientIpPool' | 'idleTimeoutSeconds' | 'splitTunnel' | 'dnsServers'>): Promise<RawServer> {
+/**
+ * `like` carries the Sluice server's settings (pool, idle timeout, …) so both configs match;
+ * `timers` overrides the renderer's keepalive or hand-window.
+ */
+export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'clientIpPool' | 'idleTimeoutSeconds' | 'splitTunnel' | 'dnsServers'>, timers: TestTimers = {}): Promise<RawServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-raw-'));
   cleanup.add('remove raw server dir', () => rmSync(dir, { recursive: true, force: true }));
   const pki = makeTestPki(dir, 'bench');
@@ -40,7 +43,7 @@ export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'c
     ...like,
   };
   const paths = serverPaths(join(dir, 'gateway'), 'raw');
-  writeServerFiles(paths, spec, {});
+  writeServerFiles(paths, spec, timers);
   const child = spawn('openvpn', ['--config', paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: paths.dir, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   cleanup.add('stop raw openvpn', async () => {

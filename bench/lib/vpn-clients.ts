@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { startVpnClient, type VpnClientProcess } from '../../test/support/openvpn-client.ts';
+import { startVpnClient, type VpnClientOptions, type VpnClientProcess } from '../../test/support/openvpn-client.ts';
 import { until, type Cleanup } from './cleanup.ts';
 import { udpPortOf } from './udp-port.ts';
 
@@ -15,9 +15,9 @@ export interface TimedClient {
  * Starts `count` stock openvpn clients at once (dev null, no interface, nothing through the tunnel)
  * and waits until every one completed initialisation. Each is stopped at cleanup.
  */
-export async function startClients(cleanup: Cleanup, profile: string, count: number, timeoutMs = 60_000): Promise<TimedClient[]> {
+export async function startClients(cleanup: Cleanup, profile: string, count: number, timeoutMs = 60_000, options: VpnClientOptions = {}): Promise<TimedClient[]> {
   const clients = Array.from({ length: count }, () => {
-    const proc = startVpnClient(profile);
+    const proc = startVpnClient(profile, undefined, options);
     cleanup.add(`stop openvpn client ${proc.pid}`, () => proc.stop());
     const client: TimedClient = { process: proc, port: 0, exitedAt: undefined, connectedAt: undefined };
     void proc.exited.then(() => (client.exitedAt = performance.now()));

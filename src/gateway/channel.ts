@@ -47,6 +47,9 @@ export interface EndedSessionReport {
 export interface StoredSessionReport {
   sessionKey: string;
   startedAt: number;
+  /** Where the client connected from: finds the session's end in OpenVPN's log after an outage. */
+  remoteIp: string;
+  remotePort: number;
   bytesSent: number;
   bytesReceived: number;
 }
@@ -67,8 +70,14 @@ export type AgentRequest =
   | { type: 'session_ended'; serverId: string; session: EndedSessionReport }
   /** What the store holds as connected, for the agent to reconcile with OpenVPN's `status`. */
   | { type: 'stored_sessions'; serverId: string }
-  | { type: 'authorize'; serverId: string; username: string | undefined; password: string | undefined; commonName: string | undefined }
-  | { type: 'pending_kills'; serverId: string };
+  /** `sessionKey` names the attempt, so what it spends (a passcode) can be traced back to it. */
+  | { type: 'authorize'; serverId: string; sessionKey: string; username: string | undefined; password: string | undefined; commonName: string | undefined }
+  | { type: 'pending_kills'; serverId: string }
+  /**
+   * The agent ended these attempts before any answer reached them (found waiting after a restart);
+   * none became a session, so whatever they spent may be used again.
+   */
+  | { type: 'attempts_ended'; serverId: string; sessionKeys: string[] };
 
 export interface AgentReplies {
   list_servers: { serverIds: string[] };
@@ -80,6 +89,7 @@ export interface AgentReplies {
   stored_sessions: { sessions: StoredSessionReport[] };
   authorize: { allow: true } | { allow: false; reason: string };
   pending_kills: { kills: { sessionKey: string; reason: string }[] };
+  attempts_ended: Record<string, never>;
 }
 
 export type AgentReply<R extends AgentRequest> = AgentReplies[R['type']];

@@ -45,10 +45,22 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   // GatewayPort: the domain recorded something the agent must act on.
   serverChanged(serverId: string): void {
     this.agent?.({ type: 'server_changed', serverId });
+    this.announceServer(serverId);
   }
   serverDeleted(serverId: string): void {
     if (this.agent) this.agent({ type: 'server_deleted', serverId });
     else void finishVpnServerDeletion(this.ctx(), serverId);
+    this.announceServer(serverId);
+  }
+
+  /**
+   * Tells the replica that runs the gateway when the change was made on another one. Sent after
+   * the commit: a notice lost to a crash right then is made good when the gateway re-reads its
+   * servers (listener reconnect or restart).
+   */
+  private announceServer(serverId: string): void {
+    const { store } = this.ctx();
+    void store.changes.publish(store.db, 'servers', serverId).catch(() => undefined);
   }
   clientIntent(serverId: string): void {
     this.agent?.({ type: 'kill_requested', serverId });
@@ -89,24 +101,29 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         return {};
       case 'stored_sessions': {
         const stored = await connectedClients(ctx.store.db, request.serverId);
-        return { sessions: stored.map((c) => ({ sessionKey: c.sessionKey, startedAt: c.createdAt, bytesSent: c.bytesSent, bytesReceived: c.bytesReceived })) };
+        return {
+          sessions: stored.map((c) => ({ sessionKey: c.sessionKey, startedAt: c.createdAt, remoteIp: c.remoteIp, remotePort: c.remotePort, bytesSent: c.bytesSent, bytesReceived: c.bytesReceived })),
+        };
       }
       case 'authorize':
-        return this.authorize(request.serverId, request.username, request.password);
+        return this.authorize(request.serverId, request.sessionKey, request.username, request.password);
       case 'pending_kills': {
         const intents = await pendingIntents(ctx, request.serverId);
         return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
       }
+      case 'attempts_ended':
+        await this.identity.releaseAttempts(request.serverId, request.sessionKeys);
+        return {};
     }
   }
 
   /** Certificates were checked by TLS and the CRL; username auth needs a valid one-time passcode. */
-  private async authorize(serverId: string, username: string | undefined, password: string | undefined): Promise<{ allow: true } | { allow: false; reason: string }> {
+  private async authorize(serverId: string, sessionKey: string, username: string | undefined, password: string | undefined): Promise<{ allow: true } | { allow: false; reason: string }> {
     const server = await findServer(this.ctx().store.db, serverId);
     if (!server || server.lifecycleState === 'deleting') return { allow: false, reason: 'VPN server is being deleted' };
     if (!hasMethod(server, 'username')) return { allow: true };
     if (!username || !password) return { allow: false, reason: 'user ID and passcode are required' };
-    const result = await this.identity.verifyVpnCredentials(serverId, username, password);
+    const result = await this.identity.verifyVpnCredentials(serverId, username, password, sessionKey);
     return result.ok ? { allow: true } : { allow: false, reason: result.reason };
   }
 

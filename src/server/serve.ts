@@ -12,6 +12,7 @@ import { systemClock } from '../domain/shared/clock.ts';
 import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
 import { deleteExpiredPasscodes } from '../store/identity.ts';
 import { openStore } from '../store/database.ts';
+import type { ChangeSubscription } from '../store/change-feed.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { GatewayAgent } from '../gateway/agent/agent.ts';
 import { GatewayLink, type LinkDeps } from './gateway-link.ts';
@@ -71,6 +72,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
+  const subscriptions: ChangeSubscription[] = [];
   if (config.gateway === 'embedded') {
     agent = new GatewayAgent(
       link,
@@ -85,6 +87,15 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       logger.child({ part: 'gateway' }),
     );
     link.connectAgent((notice) => agent?.notify(notice));
+    // Other replicas on the same store accept disconnects and server changes too; the store's
+    // change feed announces them here. Listening starts before the agent starts, which reads
+    // whatever was pending or changed before.
+    const gateway = agent;
+    const reload = (): void => void gateway.reload().catch((err: unknown) => logger.error({ err }, 'reloading servers failed'));
+    subscriptions.push(
+      await store.changes.subscribe('intents', { change: (serverId) => gateway.notify({ type: 'kill_requested', serverId }), resync: () => gateway.catchUp() }),
+      await store.changes.subscribe('servers', { change: (serverId) => gateway.notify({ type: 'server_changed', serverId }), resync: reload }),
+    );
     await agent.start();
   }
   logger.info({ url: address }, 'sluice ready');
@@ -94,8 +105,9 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     ctx,
     close: async () => {
       clearInterval(sweep);
+      for (const subscription of subscriptions) subscription.close();
       // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
-      agent?.detach();
+      await agent?.detach();
       await app.close();
       await store.close();
     },

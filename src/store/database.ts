@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
+import { PostgresChangeFeed, singleProcessFeed, type ChangeFeed } from './change-feed.ts';
 import { capabilities, type DialectCapabilities } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -14,6 +15,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Store {
   db: Db;
   caps: DialectCapabilities;
+  /** Announces changes to the other processes sharing this store (replicas). */
+  changes: ChangeFeed;
   /** Human-readable location, with any password removed, for logs. */
   location: string;
   ping(): Promise<void>;
@@ -53,6 +56,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     caps: capabilities.sqlite,
+    changes: singleProcessFeed,
     location: file,
     ping: async () => {
       native.prepare('select 1').get();
@@ -66,14 +70,19 @@ function openPostgres(url: string, poolSize: number): Store {
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const changes = new PostgresChangeFeed(url);
   return {
     db,
     caps: capabilities.postgres,
+    changes,
     location: redactUrl(url),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
   };
 }
 

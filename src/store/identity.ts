@@ -86,20 +86,45 @@ export async function deleteApiKeyRow(db: Executor, id: string): Promise<void> {
 }
 
 export async function insertPasscode(db: Executor, id: string, userId: string, hash: string, expiresAt: number): Promise<void> {
-  await db.insertInto('passcodes').values({ id, user_id: userId, passcode_hash: hash, expires_at: expiresAt, used_at: null }).execute();
+  await db.insertInto('passcodes').values({ id, user_id: userId, passcode_hash: hash, expires_at: expiresAt, used_at: null, used_by_server: null, used_by_session: null }).execute();
 }
 
-/** Marks the passcode used if it is the user's, unused and unexpired; true when this call used it. */
-export async function consumePasscode(db: Executor, userId: string, hash: string, now: number): Promise<boolean> {
+/** The connection attempt a passcode is spent on: a VPN server and OpenVPN's session key. */
+export interface PasscodeAttempt {
+  serverId: string;
+  sessionKey: string;
+}
+
+/**
+ * Marks the passcode used if it is the user's, unused and unexpired; true when this call used it.
+ * The attempt it was spent on is remembered so that it can be given back (releasePasscodesOf).
+ */
+export async function consumePasscode(db: Executor, userId: string, hash: string, now: number, attempt?: PasscodeAttempt): Promise<boolean> {
   const result = await db
     .updateTable('passcodes')
-    .set({ used_at: now })
+    .set({ used_at: now, used_by_server: attempt?.serverId ?? null, used_by_session: attempt?.sessionKey ?? null })
     .where('passcode_hash', '=', hash)
     .where('user_id', '=', userId)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Makes the unexpired passcodes spent by these attempts of one server usable again; returns how
+ * many. Only for attempts that provably got no session (see IdentityService.releaseAttempts).
+ */
+export async function releasePasscodesOf(db: Executor, serverId: string, sessionKeys: readonly string[], now: number): Promise<number> {
+  if (sessionKeys.length === 0) return 0;
+  const result = await db
+    .updateTable('passcodes')
+    .set({ used_at: null, used_by_server: null, used_by_session: null })
+    .where('used_by_server', '=', serverId)
+    .where('used_by_session', 'in', sessionKeys)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function deleteExpiredPasscodes(db: Executor, now: number): Promise<void> {

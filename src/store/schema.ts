@@ -99,6 +99,9 @@ export interface PasscodeRow {
   passcode_hash: string;
   expires_at: number;
   used_at: number | null;
+  /** The attempt that spent it: server id and OpenVPN session key (`<process start>:<cid>`). */
+  used_by_server: string | null;
+  used_by_session: string | null;
 }
 
 export interface CertificateRow {

@@ -55,6 +55,8 @@ export class FakeManagementServer {
   readonly commands: string[] = [];
   readonly kills: KillRecord[] = [];
   readonly clients = new Map<number, FakeClient>();
+  /** What `log all` answers: `<unix seconds>,<flags>,<message>` lines, as OpenVPN keeps them. */
+  readonly logHistory: string[] = [];
   held: boolean;
   daemonStartTime: number;
   stateOn = false;
@@ -304,6 +306,12 @@ export class FakeManagementServer {
         return;
       case 'pid':
         this.reply(`SUCCESS: pid=${this.options.daemonPid ?? 4242}`);
+        return;
+      case 'log':
+        if (a1 === 'all') this.block(this.logHistory);
+        else if (a1 !== undefined && /^\d+$/.test(a1)) this.block(this.logHistory.slice(-Number(a1)));
+        else if (a1 === 'on' || a1 === 'off') this.reply(`SUCCESS: real-time log notification set to ${a1.toUpperCase()}`);
+        else this.reply('ERROR: log parameter must be "on", "off", "all", or a number');
         return;
       case 'load-stats':
         this.reply(`SUCCESS: nclients=${this.clients.size},bytesin=0,bytesout=0`);

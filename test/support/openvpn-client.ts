@@ -21,11 +21,20 @@ export interface VpnClientProcess {
   stop(): Promise<void>;
 }
 
-export function startVpnClient(profile: string, credentials?: { username: string; password: string }): VpnClientProcess {
+export interface VpnClientOptions {
+  /**
+   * Keep retrying as a user's client does (the profile's defaults). Otherwise the client gives up
+   * after its first failed connection attempt, which keeps failure tests short.
+   */
+  persistent?: boolean;
+}
+
+export function startVpnClient(profile: string, credentials?: { username: string; password: string }, options: VpnClientOptions = {}): VpnClientProcess {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-client-'));
   const config = join(dir, 'client.ovpn');
   writeFileSync(config, profile, { mode: 0o600 });
-  const args = ['--config', config, '--dev', 'null', '--ifconfig-noexec', '--route-noexec', '--verb', '3', '--connect-retry-max', '1', '--resolv-retry', '0'];
+  const args = ['--config', config, '--dev', 'null', '--ifconfig-noexec', '--route-noexec', '--verb', '3'];
+  if (!options.persistent) args.push('--connect-retry-max', '1', '--resolv-retry', '0');
   if (credentials) {
     const auth = join(dir, 'auth.txt');
     writeFileSync(auth, `${credentials.username}\n${credentials.password}\n`, { mode: 0o600 });

@@ -114,13 +114,23 @@ export async function requestDisconnect(ctx: DomainContext, serverId: string, cl
   const now = ctx.clock.now();
   const outcome = await inTransaction(ctx.store.db, async (trx) => {
     const client = await requireVisibleClient(trx, serverId, clientId);
-    return markDisconnect(trx, client, now, actor);
+    const outcome = await markDisconnect(trx, client, now, actor);
+    if (outcome === 'accepted') await announceIntent(ctx, trx, serverId);
+    return outcome;
   });
   if (outcome === 'accepted') {
     ctx.gateway.clientIntent(serverId, clientId);
     ctx.bus.notify(serverId);
   }
   return outcome;
+}
+
+/**
+ * Tells the replica that runs the gateway, whichever replica took the request: the notice leaves
+ * with the intent's commit (the gateway's own replica also hears it through GatewayPort at once).
+ */
+function announceIntent(ctx: DomainContext, trx: Executor, serverId: string): Promise<void> {
+  return ctx.store.changes.publish(trx, 'intents', serverId);
 }
 
 async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor): Promise<IntentOutcome> {
@@ -143,6 +153,7 @@ export async function requestDelete(ctx: DomainContext, serverId: string, client
     }
     await saveClient(trx, { ...client, intent: 'delete', intentAt: now, intentBy: actor });
     await appendClientEvents(trx, [event(client, 'delete_requested', now, actor), event(client, 'deleted', now, actor)]);
+    await announceIntent(ctx, trx, serverId);
     return true;
   });
   if (live) ctx.gateway.clientIntent(serverId, clientId);
@@ -161,6 +172,7 @@ export async function disconnectMatching(ctx: DomainContext, serverId: string, f
     const matches = (await connectedClients(trx, serverId, filter)).filter(isVisible);
     const out: BulkResult[] = [];
     for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor) });
+    if (out.length > 0) await announceIntent(ctx, trx, serverId);
     return out;
   });
   for (const r of results) ctx.gateway.clientIntent(serverId, r.client.id);

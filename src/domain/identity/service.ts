@@ -14,6 +14,7 @@ import {
   insertUser,
   listApiKeys,
   listUsers,
+  releasePasscodesOf,
   replaceBindings,
   setUserDisabled,
   type ApiKeyRecord,
@@ -180,14 +181,25 @@ export class IdentityService {
   /**
    * The gateway's question on CONNECT: may this username with this passcode use this server?
    * The passcode is consumed only when every other check passed, so a wrong server does not burn it.
+   * `sessionKey` names the attempt it is spent on, so releaseAttempts can give it back.
    */
-  async verifyVpnCredentials(serverId: string, username: string, passcode: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
+  async verifyVpnCredentials(serverId: string, username: string, passcode: string, sessionKey?: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
     const user = await findUserByName(this.ctx.store.db, username);
     if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
     const principal: Principal = { userId: user.id, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, user.id) };
     if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
-    const used = await consumePasscode(this.ctx.store.db, user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now());
+    const attempt = sessionKey === undefined ? undefined : { serverId, sessionKey };
+    const used = await consumePasscode(this.ctx.store.db, user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), attempt);
     return used ? { ok: true, userId: user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
   }
-}
 
+  /**
+   * The gateway ended these connection attempts before they became sessions (it found them still
+   * waiting for an answer after a restart, and kicked them so their clients retry at once). A
+   * passcode one of them spent bought nothing, so it is valid again until it expires: the same
+   * user's retry with it succeeds, and no passcode ever backs two sessions.
+   */
+  async releaseAttempts(serverId: string, sessionKeys: readonly string[]): Promise<number> {
+    return releasePasscodesOf(this.ctx.store.db, serverId, sessionKeys, this.ctx.clock.now());
+  }
+}

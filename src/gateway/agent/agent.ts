@@ -29,10 +29,21 @@ export class GatewayAgent {
     this.ticker.unref();
   }
 
-  /** Lets go of every management socket; OpenVPN keeps serving its users. */
-  detach(): void {
+  /** Lets go of every management socket once answers under way are sent; OpenVPN keeps serving. */
+  async detach(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
-    for (const runtime of this.runtimes.values()) runtime.detach();
+    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.detach()));
+  }
+
+  /** Notices may have been lost (e.g. from other replicas): carry out every pending intent now. */
+  catchUp(): void {
+    for (const serverId of this.runtimes.keys()) this.notify({ type: 'kill_requested', serverId });
+  }
+
+  /** Server changes may have been missed: re-read every server, those it runs and those listed. */
+  async reload(): Promise<void> {
+    const { serverIds } = await this.channel.request({ type: 'list_servers' });
+    for (const serverId of new Set([...serverIds, ...this.runtimes.keys()])) this.notify({ type: 'server_changed', serverId });
   }
 
   notify(notice: ControlNotice): void {

@@ -12,6 +12,8 @@ export interface ServerPaths {
   log: string;
   socket: string;
   revision: string;
+  /** Its mtime: when an agent last saw this server's sessions (see last-seen.ts). */
+  lastSeen: string;
 }
 
 export function serverPaths(gatewayDir: string, serverId: string): ServerPaths {
@@ -23,6 +25,7 @@ export function serverPaths(gatewayDir: string, serverId: string): ServerPaths {
     log: join(dir, 'openvpn.log'),
     socket: join(dir, 'mgmt.sock'),
     revision: join(dir, 'revision'),
+    lastSeen: join(dir, 'last-seen'),
   };
 }
 
@@ -66,6 +69,18 @@ export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: T
 /** Updates only the CRL, which OpenVPN re-reads at each handshake: revocations need no restart. */
 export function writeCrl(paths: ServerPaths, crlPem: string | undefined): void {
   if (crlPem !== undefined) writeFileSync(join(paths.dir, 'crl.pem'), crlPem, { mode: 0o600 });
+}
+
+/**
+ * OpenVPN creates its management socket world-writable (it binds with umask 0); the directory
+ * already keeps others out, and the socket itself is made owner-only as documented.
+ */
+export function restrictSocket(paths: ServerPaths): void {
+  try {
+    chmodSync(paths.socket, 0o600);
+  } catch {
+    // Gone with its process; the next attach restricts the new one.
+  }
 }
 
 export function readRevision(paths: ServerPaths): string | undefined {

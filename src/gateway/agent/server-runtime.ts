@@ -5,10 +5,14 @@ import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction
 import type { EstablishedFact, SessionFact, SessionKey } from '../core/sessions.ts';
 import { reconcile } from '../core/reconcile.ts';
 import type { StatusSnapshot } from '../core/status.ts';
+import { crashIsNews, healthReport } from '../core/health.ts';
+import { endTimeOf, parseLogHistory, type LogLine } from '../core/session-end.ts';
 import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
 import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
 import { parseCidr } from '../openvpn-config.ts';
-import { readRevision, removeServerFiles, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import { readRevision, removeServerFiles, restrictSocket, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import { LastSeenMark } from './last-seen.ts';
+import { endUnansweredAttempts } from './unanswered.ts';
 
 export interface RuntimeOptions {
   gatewayDir: string;
@@ -47,8 +51,13 @@ export class ServerRuntime {
   private readonly killsSent = new Set<string>();
   private restartAfterStop = false;
   private removeAfterStop = false;
-  private lastCrashAt: number | undefined;
+  /** When a process that had been serving died, and when its replacement served (health). */
+  private crashedAt: number | undefined;
+  private recoveredAt: number | undefined;
   private lastReport = '';
+  /** Reports go out one after another, so an older state never lands after a newer one. */
+  private reporting: Promise<void> = Promise.resolve();
+  private readonly lastSeen: LastSeenMark;
   private attaching = false;
   private readonly sessionChains = new Map<string, Promise<void>>();
   private killPass: Promise<void> | undefined;
@@ -68,6 +77,7 @@ export class ServerRuntime {
   ) {
     this.policy = { ...defaultPolicy, ...options.policy };
     this.paths = serverPaths(options.gatewayDir, serverId);
+    this.lastSeen = new LastSeenMark(this.paths.lastSeen);
   }
 
   get running(): boolean {
@@ -113,19 +123,29 @@ export class ServerRuntime {
     else this.dispatch({ type: 'stop' });
   }
 
-  /** Leaves OpenVPN running for the next control plane, lets go of the socket and stops reacting. */
-  detach(): void {
+  /**
+   * Leaves OpenVPN running for the next control plane, lets go of the socket and stops reacting.
+   * Answers and reports already under way are finished first (up to `drainMs`): a client whose
+   * CONNECT is being decided gets its answer rather than waiting for the next agent.
+   */
+  async detach(drainMs = 2000): Promise<void> {
     this.inert = true;
+    const inFlight = Promise.allSettled([...this.sessionChains.values(), this.killPass]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+    clearTimeout(timer);
+    if (this.connection?.isOpen) this.lastSeen.touch(this.options.now(), true);
     this.connection?.close();
     this.connection = undefined;
   }
 
   tick(): void {
     this.dispatch({ type: 'tick' });
-    if (this.lastCrashAt !== undefined && this.options.now() - this.lastCrashAt > this.options.degradedForMs) {
-      this.lastCrashAt = undefined;
-      void this.report();
-    }
+    if (this.connection?.isOpen && this.state.attached) this.lastSeen.touch(this.options.now());
+    // The degraded window ends with time alone; report() sends only what changed.
+    if (this.crashedAt === undefined) return;
+    void this.report();
+    if (!crashIsNews({ crashedAt: this.crashedAt, recoveredAt: this.recoveredAt }, this.options.now(), this.options.degradedForMs)) this.crashedAt = this.recoveredAt = undefined;
   }
 
   /** Executes disconnect/delete intents recorded in the store for sessions of this process. */
@@ -211,7 +231,8 @@ export class ServerRuntime {
   }
 
   private async spawn(): Promise<void> {
-    if (this.spec && readRevision(this.paths) !== this.spec.revision) writeServerFiles(this.paths, this.spec, this.options.timers);
+    // A new process runs what this version renders (e.g. its keepalive), not an older rendering.
+    if (this.spec) writeServerFiles(this.paths, this.spec, this.options.timers);
     const process = await OpenVpnProcess.spawn({
       binary: this.options.openvpnBinary,
       configPath: this.paths.config,
@@ -231,7 +252,10 @@ export class ServerRuntime {
     void process.exited.then((exit) => {
       if (this.process !== process || this.inert) return;
       // The management socket usually closes first, so "was serving" is remembered per process.
-      if (this.state.wanted && this.servedBy === process.pid) this.lastCrashAt = this.options.now();
+      if (this.state.wanted && this.servedBy === process.pid) {
+        this.crashedAt = this.options.now();
+        this.recoveredAt = undefined;
+      }
       this.log.warn({ serverId: this.serverId, pid: process.pid, code: exit.code, signal: exit.signal }, 'openvpn exited');
       this.connection?.close();
       this.connection = undefined;
@@ -249,6 +273,7 @@ export class ServerRuntime {
     try {
       const connection = await this.connectWithRetry();
       if (!connection) return;
+      restrictSocket(this.paths);
       this.connection = connection;
       const saved = readPidFile(this.paths.pidFile)?.processStart;
       if (saved !== undefined) connection.setProcessStart(saved);
@@ -260,8 +285,12 @@ export class ServerRuntime {
       });
       await connection.holdRelease();
       const status = await this.statusWhenServing(connection);
-      await this.reconcileWith(status, connection.processStart ?? 0);
+      const away = { log: await this.logHistory(connection), lastSeen: this.lastSeen.read() };
+      await this.reconcileWith(status, connection.processStart ?? 0, away);
+      await endUnansweredAttempts(connection, status, this.channel, this.serverId, this.log);
       this.servedBy = this.process?.pid;
+      if (this.crashedAt !== undefined && this.recoveredAt === undefined) this.recoveredAt = this.options.now();
+      this.lastSeen.touch(this.options.now(), true);
       this.dispatch({ type: 'attached' });
       await this.executeKills();
     } finally {
@@ -298,11 +327,21 @@ export class ServerRuntime {
     }
   }
 
+  /** OpenVPN's recent log lines, to date the ends of sessions that ended while nobody was attached. */
+  private async logHistory(connection: ManagementConnection): Promise<LogLine[]> {
+    try {
+      return parseLogHistory(await connection.logHistory());
+    } catch {
+      return [];
+    }
+  }
+
   /**
    * The store keeps exactly OpenVPN's live sessions as connected: sessions it lists that OpenVPN
    * does not are ended, live ones it lacks are recorded. The comparison is the pure core's.
+   * `away` dates ends nobody saw (after an outage); without it they ended now (the process exit).
    */
-  private async reconcileWith(status: StatusSnapshot, processStart: number): Promise<void> {
+  private async reconcileWith(status: StatusSnapshot, processStart: number, away?: { log: LogLine[]; lastSeen: number | undefined }): Promise<void> {
     const { sessions } = await this.channel.request({ type: 'stored_sessions', serverId: this.serverId });
     const byKey = new Map(sessions.map((s) => [s.sessionKey, s]));
     const stored = sessions.map((s) => ({ key: parseSessionKey(s.sessionKey), startedAt: s.startedAt }));
@@ -310,10 +349,11 @@ export class ServerRuntime {
     const endedAt = this.options.now();
     for (const key of ended) {
       const session = byKey.get(keyText(key));
+      const at = session && away ? endTimeOf(session, away.log, away.lastSeen, endedAt) : endedAt;
       await this.channel.request({
         type: 'session_ended',
         serverId: this.serverId,
-        session: { sessionKey: keyText(key), endedAt, bytesSent: session?.bytesSent ?? 0, bytesReceived: session?.bytesReceived ?? 0 },
+        session: { sessionKey: keyText(key), endedAt: at, bytesSent: session?.bytesSent ?? 0, bytesReceived: session?.bytesReceived ?? 0 },
       });
     }
     for (const live of discovered) {
@@ -339,7 +379,7 @@ export class ServerRuntime {
     if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
     switch (fact.type) {
       case 'auth_request':
-        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName));
+        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, keyText(fact.key), fact.username, fact.password, fact.commonName));
         return;
       case 'established':
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
@@ -362,9 +402,9 @@ export class ServerRuntime {
    * A REAUTH is the hourly TLS renegotiation of a session that already passed: the one-time
    * passcode it repeats is spent, and the certificate is checked again by TLS and the CRL.
    */
-  private async decide(reauth: boolean, username: string | undefined, password: string | undefined, commonName: string | undefined): Promise<AuthDecision> {
+  private async decide(reauth: boolean, sessionKey: string, username: string | undefined, password: string | undefined, commonName: string | undefined): Promise<AuthDecision> {
     if (reauth) return { allow: true };
-    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName });
+    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, sessionKey, username, password, commonName });
     if (!decision.allow) return { allow: false, reason: decision.reason, clientReason: 'AUTH_FAILED' };
     const routes = this.spec?.splitTunnel ? this.spec.routes.filter((r) => r.action !== 'drop') : [];
     const config = routes.map((r) => {
@@ -404,32 +444,26 @@ export class ServerRuntime {
     }
   }
 
-  private stateReport(): ServerStateReport {
-    const s = this.state;
-    const exit = s.lastExit;
-    const exitText = exit ? `openvpn exited${exit.code !== null ? ` with code ${exit.code}` : ''}${exit.signal ? ` on ${exit.signal}` : ''} at ${new Date(exit.at).toISOString()}` : '';
-    if (s.phase === 'running' && s.attached) {
-      if (this.lastCrashAt !== undefined) {
-        return { lifecycle: 'stable', health: 'degraded', reasons: [{ code: 'openvpn_restarted', message: `${exitText}; restarted and sessions reconciled` }] };
-      }
-      return { lifecycle: 'stable', health: 'ok', reasons: [] };
-    }
-    if (s.phase === 'backoff') {
-      const everRan = this.lastCrashAt !== undefined;
-      const log = (this.process?.recentOutput ?? '').trim().split('\n').at(-1) ?? '';
-      return everRan
-        ? { lifecycle: 'stable', health: 'degraded', reasons: [{ code: 'openvpn_restarting', message: `${exitText}; restarting` }] }
-        : { lifecycle: 'failed', health: 'faulted', reasons: [{ code: 'openvpn_failed_to_start', message: `${exitText || `openvpn did not start${this.lastSpawnError ? ` (${this.lastSpawnError})` : ''}`}; see ${this.paths.log}${log ? `: ${log}` : ''}` }] };
-    }
-    return { lifecycle: 'pending', health: 'inapplicable', reasons: [] };
+  private stateReport(): ServerStateReport | undefined {
+    const lastLogLine = (this.process?.recentOutput ?? '').trim().split('\n').at(-1) ?? '';
+    const reattaching = this.servedBy !== undefined && this.servedBy === this.state.pid;
+    const facts = { supervisor: this.state, crashedAt: this.crashedAt, recoveredAt: this.recoveredAt, spawnError: this.lastSpawnError, logPath: this.paths.log, lastLogLine, reattaching };
+    return healthReport(facts, this.options.now(), this.options.degradedForMs);
   }
 
-  private async report(): Promise<void> {
-    if (this.removeAfterStop || this.restartAfterStop) return;
+  private report(): Promise<void> {
+    if (this.removeAfterStop || this.restartAfterStop) return this.reporting;
     const state = this.stateReport();
+    if (state === undefined) return this.reporting;
     const text = JSON.stringify(state);
-    if (text === this.lastReport) return;
+    if (text === this.lastReport) return this.reporting;
     this.lastReport = text;
-    await this.channel.request({ type: 'server_state', serverId: this.serverId, state }).catch((error: unknown) => this.log.warn({ err: error }, 'state report failed'));
+    this.reporting = this.reporting.then(() =>
+      this.channel.request({ type: 'server_state', serverId: this.serverId, state }).then(
+        () => undefined,
+        (error: unknown) => this.log.warn({ err: error }, 'state report failed'),
+      ),
+    );
+    return this.reporting;
   }
 }

@@ -90,6 +90,8 @@ export const statusV3 = (): EncodedCommand => single(['status', '3'], 'block');
 export const stateOn = (): EncodedCommand => single(['state', 'on'], 'line');
 /** `state` history (block); `state all` gives everything kept. */
 export const stateHistory = (all = false): EncodedCommand => single(all ? ['state', 'all'] : ['state'], 'block');
+/** Log history OpenVPN keeps (`management-log-cache` lines): `time,flags,message` lines. */
+export const logHistory = (): EncodedCommand => single(['log', 'all'], 'block');
 export const versionQuery = (): EncodedCommand => single(['version'], 'block');
 /** Announces the client's protocol version. OpenVPN 2.6 sends no reply to `version N`. */
 export const versionAnnounce = (version: number): EncodedCommand => single(['version', id('version', version)], 'none');

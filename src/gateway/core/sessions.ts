@@ -126,6 +126,11 @@ export class SessionTracker {
     return [...this.sessions.values()].filter((s) => s.established).map((s) => ({ processStart, cid: s.cid }));
   }
 
+  /** Whether this tracker has heard of the client (a CONNECT or any other event of it). */
+  tracks(cid: number): boolean {
+    return this.sessions.has(cid);
+  }
+
   /** A decision was sent for this auth request: stop tracking its expiry. */
   authAnswered(cid: number): void {
     const session = this.sessions.get(cid);

@@ -139,6 +139,11 @@ export class ManagementConnection {
     return this.core.tracker.processStart;
   }
 
+  /** Whether this connection has heard of the client (its CONNECT or a later event). */
+  tracks(cid: number): boolean {
+    return this.core.tracker.tracks(cid);
+  }
+
   /** Sets the epoch after re-attaching to a running process (known from the pid file). */
   setProcessStart(processStart: number): void {
     this.emitFacts(this.core.tracker.setProcessStart(processStart, this.clock.now()));
@@ -181,6 +186,12 @@ export class ManagementConnection {
     return parseStatus(reply.shape === 'block' ? reply.lines : [reply.text]);
   }
 
+  /** OpenVPN's log history (`log all`): what it logged, with times, also while nobody was attached. */
+  async logHistory(): Promise<string[]> {
+    const reply = await this.run(commands.logHistory());
+    return reply.shape === 'block' ? reply.lines : [];
+  }
+
   async pid(): Promise<number> {
     const reply = await this.run(commands.pid());
     const match = reply.shape === 'line' ? /pid=(\d+)/.exec(reply.text) : null;
@@ -191,6 +202,11 @@ export class ManagementConnection {
   /** Ends a session and tells the client to exit, not reconnect (`client-kill CID HALT,<reason>`). */
   async killClient(cid: number, reason: string): Promise<void> {
     await this.run(commands.clientKill(cid, reason, 'HALT'));
+  }
+
+  /** Ends a session or attempt and tells the client to connect again at once (`RESTART`). */
+  async restartClient(cid: number, reason: string): Promise<void> {
+    await this.run(commands.clientKill(cid, reason, 'RESTART'));
   }
 
   /** Answers an auth_request. */

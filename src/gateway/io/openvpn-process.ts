@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 
@@ -78,7 +78,11 @@ export class OpenVpnProcess {
     const args = ['--config', options.configPath, ...(options.extraArgs ?? [])];
     const detached = options.detached ?? false;
     let logFd: number | undefined;
-    if (options.logFile !== undefined) logFd = openSync(options.logFile, 'a');
+    if (options.logFile !== undefined) {
+      // Owner-only: OpenVPN logs client names and addresses. fchmod covers a file made before.
+      logFd = openSync(options.logFile, 'a', 0o600);
+      fchmodSync(logFd, 0o600);
+    }
     const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', logFd ?? (detached ? 'ignore' : 'pipe'), logFd ?? (detached ? 'ignore' : 'pipe')];
     const child = spawn(options.binary ?? 'openvpn', args, { cwd: options.cwd, detached, stdio });
     // The child holds its own copy of the descriptor.
