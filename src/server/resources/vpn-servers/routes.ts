@@ -12,6 +12,7 @@ import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { presentVpnServer } from './presenter.ts';
+import { assertProfileCertificate } from '../profiles/profile.ts';
 import { CreateBody, ListQuery, PatchBody, Query, ServerParams, VpnServerCollection, VpnServerSchema } from './schema.ts';
 
 const tags = ['VPN servers'];
@@ -59,6 +60,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     config: { action: 'vpn_server.write' },
     schema: { operationId: 'create_vpn_server', summary: 'Create a VPN server', tags, querystring: Query, body: CreateBody, response: { 201: VpnServerSchema, ...errorResponses } },
   }, async (request, reply) => {
+    if (request.body.certificate) await assertProfileCertificate(services, request.body.certificate.crn, 'certificate.crn');
     const server = await createVpnServer(ctx, certificates, request.body);
     reply.code(201).header('ETag', etagOf(server));
     return presentOne(request, server);
@@ -87,6 +89,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
       response: { 200: VpnServerSchema, 412: errorResponses[400], ...errorResponses },
     },
   }, async (request, reply) => {
+    if (request.body.certificate) await assertProfileCertificate(services, request.body.certificate.crn, 'certificate.crn');
     const server = await updateVpnServer(ctx, certificates, request.params.id, request.body, request.headers['if-match']);
     reply.header('ETag', etagOf(server));
     return presentOne(request, server);
