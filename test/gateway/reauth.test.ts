@@ -13,7 +13,11 @@ import { openStore } from '../../src/store/database.ts';
  * command line, which overrides the rendered config), instead of hourly.
  */
 const run = openvpnAvailable() ? describe : describe.skip;
-const RENEG_SECONDS = 3;
+/**
+ * OpenVPN gives the agent min(hand-window, reneg-sec / 2) to answer a REAUTH: long enough here for
+ * a loaded machine, short enough to see renegotiations within seconds.
+ */
+const RENEG_SECONDS = 10;
 
 /** Each completed TLS handshake (the first one and every renegotiation) prints one such line. */
 const handshakes = (client: VpnClientProcess): number => client.output().match(/Control Channel: TLS/g)?.length ?? 0;
@@ -52,8 +56,8 @@ for (const dialect of testDialects()) run(`re-authentication on renegotiation ($
     clients.push(client);
     await client.connected();
 
-    await eventually('two renegotiations passed', async () => (handshakes(client) >= 3 ? true : undefined), 30_000);
-    assert.ok(client.isRunning(), `still connected after renegotiating with a spent passcode:\n${client.output()}`);
+    await eventually('a renegotiation passed', async () => (handshakes(client) >= 2 || !client.isRunning() ? true : undefined), RENEG_SECONDS * 1000 * 3);
+    assert.ok(client.isRunning() && handshakes(client) >= 2, `still connected after renegotiating with a spent passcode:\n${client.output()}`);
 
     // Taken away behind the control plane's back (as a replica that lost its notice would): no
     // live disconnect is triggered, so only the renegotiation can notice.
@@ -63,7 +67,9 @@ for (const dialect of testDialects()) run(`re-authentication on renegotiation ($
     } finally {
       await store.close();
     }
-    await eventually('client refused at its next renegotiation', async () => (client.isRunning() ? undefined : true), RENEG_SECONDS * 1000 * 4 + 10_000);
-    assert.match(client.output(), /AUTH_FAILED/);
+    const removed = Date.now();
+    await eventually('client refused at its next renegotiation', async () => (client.isRunning() ? undefined : true), RENEG_SECONDS * 1000 * 3);
+    process.stdout.write(`# measured: role removed in the store → refused at renegotiation after ${Date.now() - removed} ms (reneg-sec ${RENEG_SECONDS})\n`);
+    assert.match(client.output(), /AUTH_FAILED/, client.output());
   });
 });

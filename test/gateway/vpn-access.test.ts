@@ -118,8 +118,10 @@ for (const dialect of testDialects()) run(`access to the VPN itself (${dialect})
     await eventually('five connected', async () => ((await connectedRows(api, server.id)).length === 5 ? true : undefined));
     const of = (name: string): { user: Json; key: Json; client: VpnClientProcess } => users[name] ?? assert.fail(name);
 
+    const started = Date.now();
     await api.ok('PATCH', `/v1/users/${of('role-removed').user.id}`, { roles: [] });
     await exitsWithin(of('role-removed').client, 5000, 'VPNClient role removed');
+    process.stdout.write(`# measured: VPNClient role removed → client exit ${Date.now() - started} ms\n`);
     await api.ok('PATCH', `/v1/users/${of('moved-server').user.id}`, { roles: [{ role: 'VPNClient', vpn_server_id: other.id }] });
     await exitsWithin(of('moved-server').client, 5000, 'VPNClient binding moved to another server');
     assert.equal((await api.call('DELETE', `/v1/users/${of('last-key').user.id}/api_keys/${of('last-key').key.id}`)).status, 202);
@@ -145,8 +147,10 @@ for (const dialect of testDialects()) run(`access to the VPN itself (${dialect})
     const [deletedCert, revokedCert] = profiles.map((p) => certificates.find((c) => c.serial === serialOfProfile(p)));
     assert.ok(deletedCert && revokedCert);
 
+    const started = Date.now();
     assert.equal((await api.call('DELETE', `/v1/certificates/${deletedCert.id}`)).status, 202);
     await exitsWithin(deleted, 5000, 'certificate deleted');
+    process.stdout.write(`# measured: certificate deleted → its client exit ${Date.now() - started} ms\n`);
     assert.equal((await api.call('GET', `/v1/certificates/${deletedCert.id}`)).status, 404);
     await api.ok('POST', `/v1/certificates/${revokedCert.id}/revoke`, {});
     await exitsWithin(revoked, 5000, 'certificate revoked');
