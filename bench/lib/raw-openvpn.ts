@@ -52,6 +52,6 @@ export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'c
   });
   const management = await RawManagementClient.connect(paths.socket);
   cleanup.add('close raw management', () => management.close());
-  const profile = renderClientProfile({ host: '127.0.0.1', port, protocol: 'udp', username: false, caPem: spec.clientCaPem, certPem: pem(pki.clientCert), keyPem: pem(pki.clientKey) });
+  const profile = renderClientProfile({ host: '127.0.0.1', port, protocol: 'udp', username: false, serverName: 'sluice-test-server', caPem: spec.clientCaPem, certPem: pem(pki.clientCert), keyPem: pem(pki.clientKey) });
   return { management, profile };
 }

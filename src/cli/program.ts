@@ -70,7 +70,7 @@ export function buildProgram(io: Io): Command {
       .option('--name <name>', 'server name')
       .option('--cert <crn>', 'server certificate CRN (default: issued by the built-in CA)')
       .addOption(new Option('--client-auth-methods <methods>', 'certificate, username or certificate,username').argParser(authMethods))
-      .option('--client-ca <crn>', 'client CA certificate CRN, for certificate auth (default: the built-in CA)')
+      .option('--client-ca <crn>', 'client CA certificate CRN, for certificate auth (default: a new CA of the server\'s own)')
       .option('--client-crl <crl>', 'CRL in PEM, or @FILE to read it from a file')
       .addOption(new Option('--client-dns <ips>', 'up to 2 DNS server IPs, comma-separated').argParser(ipv4List))
       .addOption(new Option('--client-idle-timeout <seconds>', 'idle seconds before a client is dropped (0 = never)').argParser(integer(0, 28800)))

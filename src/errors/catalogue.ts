@@ -27,7 +27,7 @@ export const errorCatalogue = {
   destination_conflict: { status: 409, summary: 'Another route of this server has this destination.' },
   port_conflict: { status: 409, summary: 'Another VPN server already uses this port and protocol.' },
   certificate_in_use: { status: 409, summary: 'The certificate is referenced by a VPN server.' },
-  certificate_invalid: { status: 400, summary: 'A PEM certificate, key or chain cannot be used.' },
+  certificate_invalid: { status: 400, summary: 'A PEM certificate, key, chain or CRL cannot be used.' },
   certificate_not_found: { status: 400, summary: 'A referenced certificate CRN does not exist.' },
   resource_busy: { status: 409, summary: 'The resource is in a lifecycle state that forbids this change.' },
   too_many_routes: { status: 409, summary: 'The server already has the maximum number of routes.' },

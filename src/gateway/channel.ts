@@ -35,6 +35,8 @@ export interface LiveSession {
   commonName: string | null;
   username: string | null;
   startedAt: number;
+  /** Serial of the client certificate (`tls_serial_hex_0`); absent when unknown (found by reconciliation). */
+  certSerial?: string | null;
 }
 
 export interface EndedSessionReport {
@@ -70,8 +72,19 @@ export type AgentRequest =
   | { type: 'session_ended'; serverId: string; session: EndedSessionReport }
   /** What the store holds as connected, for the agent to reconcile with OpenVPN's `status`. */
   | { type: 'stored_sessions'; serverId: string }
-  /** `sessionKey` names the attempt, so what it spends (a passcode) can be traced back to it. */
-  | { type: 'authorize'; serverId: string; sessionKey: string; username: string | undefined; password: string | undefined; commonName: string | undefined }
+  | {
+      type: 'authorize';
+      serverId: string;
+      /** Names the attempt, so what it spends (a passcode) can be traced back to it. */
+      sessionKey: string;
+      username: string | undefined;
+      password: string | undefined;
+      commonName: string | undefined;
+      /** REAUTH (renegotiation of a live session): its passcode is spent; the user is checked, not the passcode. */
+      reauth: boolean;
+      /** Serial of the client certificate as OpenVPN gives it (`tls_serial_hex_0`), when one was presented. */
+      certSerial: string | undefined;
+    }
   | { type: 'pending_kills'; serverId: string }
   /**
    * The agent ended these attempts before any answer reached them (found waiting after a restart);

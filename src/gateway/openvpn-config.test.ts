@@ -33,6 +33,7 @@ test('renders the directives Sluice depends on', () => {
     'management-client-auth',
     'management-hold',
     'auth-user-pass-optional',
+    'remote-cert-tls client',
     'duplicate-cn',
     'dh none',
     'tls-server',
@@ -100,16 +101,25 @@ const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
 
 test('client profile for certificate + username auth', () => {
-  const text = renderClientProfile({ host: 'vpn.example.com', port: 1194, protocol: 'udp', username: true, caPem: PEM, certPem: PEM, keyPem: KEY });
-  for (const line of ['client', 'dev tun', 'proto udp', 'remote vpn.example.com 1194', 'nobind', 'remote-cert-tls server', 'auth-user-pass', '<ca>', '</ca>', '<cert>', '<key>', '</key>']) {
+  const text = renderClientProfile({ host: 'vpn.example.com', port: 1194, protocol: 'udp', username: true, serverName: 'office', caPem: PEM, certPem: PEM, keyPem: KEY });
+  for (const line of ['client', 'dev tun', 'proto udp', 'remote vpn.example.com 1194', 'nobind', 'remote-cert-tls server', 'verify-x509-name office name', 'auth-user-pass', '<ca>', '</ca>', '<cert>', '<key>', '</key>']) {
     assert.ok(has(text, line), `missing ${line}`);
   }
 });
 
 test('client profile validation', () => {
-  assert.throws(() => renderClientProfile({ host: 'a b', port: 1, protocol: 'udp', username: true, caPem: PEM }), OpenVpnConfigError);
+  const spec = { host: 'h', port: 1, protocol: 'udp' as const, username: true, serverName: 's', caPem: PEM };
+  assert.throws(() => renderClientProfile({ ...spec, host: 'a b' }), OpenVpnConfigError);
   // The reference's client_configuration for certificate auth: the user adds <cert> and <key>.
-  assert.doesNotMatch(renderClientProfile({ host: 'h', port: 1, protocol: 'udp', username: false, caPem: PEM }), /<cert>|auth-user-pass/);
-  assert.throws(() => renderClientProfile({ host: 'h', port: 1, protocol: 'udp', username: true, caPem: 'nope' }), OpenVpnConfigError);
-  assert.throws(() => renderClientProfile({ host: 'h', port: 1, protocol: 'udp', username: true, caPem: PEM, certPem: PEM }), OpenVpnConfigError);
+  assert.doesNotMatch(renderClientProfile({ ...spec, username: false }), /<cert>|auth-user-pass/);
+  assert.throws(() => renderClientProfile({ ...spec, caPem: 'nope' }), OpenVpnConfigError);
+  assert.throws(() => renderClientProfile({ ...spec, certPem: PEM }), OpenVpnConfigError);
+});
+
+test('client profile pins the server certificate by its whole common name', () => {
+  const spec = { host: 'h', port: 1, protocol: 'udp' as const, username: false, caPem: PEM };
+  assert.ok(has(renderClientProfile({ ...spec, serverName: 'Office VPN "East"' }), 'verify-x509-name "Office VPN \\"East\\"" name'));
+  for (const serverName of ['', 'a\nremote evil 1', 'office\u202e', 'x'.repeat(256)]) {
+    assert.throws(() => renderClientProfile({ ...spec, serverName }), (error: unknown) => error instanceof OpenVpnConfigError && error.field === 'serverName', JSON.stringify(serverName));
+  }
 });

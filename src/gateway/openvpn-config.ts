@@ -9,6 +9,9 @@
  * - No `auth-gen-token` (token reconnects produce ESTABLISHED without DISCONNECT), no
  *   `username-as-common-name` (the CN must stay the certificate's).
  * - `duplicate-cn`: several sessions per certificate; without it a new one drops the old.
+ * - `remote-cert-tls client` on servers and `verify-x509-name <server CN> name` with
+ *   `remote-cert-tls server` in profiles: a server certificate cannot pose as a client, and a
+ *   profile trusts only its own server even where one CA signed several servers' certificates.
  * - Idle timeout: OpenVPN has no per-client idle option on the server (`--inactive` on a server
  *   applies to the whole process and would exit it). So `inactive N` is PUSHED: each client ends its
  *   own idle session. `keepalive` still drops vanished clients server-side after 2× its timeout.
@@ -82,6 +85,8 @@ export interface ClientProfileSpec {
   protocol: Protocol;
   /** Prompt for user ID + passcode. */
   username: boolean;
+  /** Common name of the server's certificate: the profile accepts no other server (`verify-x509-name`). */
+  serverName: string;
   caPem: string;
   certPem?: string;
   keyPem?: string;
@@ -136,6 +141,17 @@ function value(field: string, text: string): string {
   return /[\s"'\\#;]/.test(text) ? `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"` : text;
 }
 
+/**
+ * A certificate name for `verify-x509-name`: OpenVPN compares it byte for byte, so it must be the
+ * whole name, printable, and free of bidirectional controls that would make the profile read
+ * differently from what it checks.
+ */
+function x509Name(field: string, text: string): string {
+  if (/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/.test(text)) throw new OpenVpnConfigError(field, 'contains bidirectional control characters');
+  if (Buffer.byteLength(text) > 255) throw new OpenVpnConfigError(field, 'is longer than 255 bytes');
+  return value(field, text);
+}
+
 function pem(field: string, text: string, label: string): string {
   const trimmed = text.trim();
   if (!trimmed.startsWith('-----BEGIN ') || !trimmed.includes('-----END ')) throw new OpenVpnConfigError(field, `is not PEM (${label})`);
@@ -179,7 +195,7 @@ export function renderServerConfig(spec: ServerConfigSpec): string {
   );
   if (spec.paths.crl !== undefined) lines.push(`crl-verify ${value('paths.crl', spec.paths.crl)}`);
   if (!spec.authMethods.certificate) lines.push('verify-client-cert none');
-  if (spec.authMethods.certificate) lines.push('auth-user-pass-optional');
+  if (spec.authMethods.certificate) lines.push('auth-user-pass-optional', 'remote-cert-tls client');
   lines.push(
     `management ${value('paths.managementSocket', spec.paths.managementSocket)} unix`,
     'management-client-auth',
@@ -244,6 +260,7 @@ export function renderClientProfile(spec: ClientProfileSpec): string {
     'persist-key',
     'persist-tun',
     'remote-cert-tls server',
+    `verify-x509-name ${x509Name('serverName', spec.serverName)} name`,
     'verb 3',
   ];
   if (spec.username) lines.push('auth-user-pass', 'auth-nocache');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AgentReply, AgentRequest, ControlNotice, ControlPlaneChannel, ServerSpec } from '../gateway/channel.ts';
 import { recordEnded, recordEstablished, pendingIntents } from '../domain/clients/lifecycle.ts';
 import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
+import { authorizeVpnClient } from '../domain/vpn-access/authorize.ts';
 import { hasMethod, type VpnServer } from '../domain/vpn-servers/model.ts';
 import type { CertificateService } from '../domain/certificates/service.ts';
 import type { IdentityService } from '../domain/identity/service.ts';
@@ -106,7 +107,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         };
       }
       case 'authorize':
-        return this.authorize(request.serverId, request.sessionKey, request.username, request.password);
+        return authorizeVpnClient(ctx, this.identity, request);
       case 'pending_kills': {
         const intents = await pendingIntents(ctx, request.serverId);
         return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
@@ -117,16 +118,6 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     }
   }
 
-  /** Certificates were checked by TLS and the CRL; username auth needs a valid one-time passcode. */
-  private async authorize(serverId: string, sessionKey: string, username: string | undefined, password: string | undefined): Promise<{ allow: true } | { allow: false; reason: string }> {
-    const server = await findServer(this.ctx().store.db, serverId);
-    if (!server || server.lifecycleState === 'deleting') return { allow: false, reason: 'VPN server is being deleted' };
-    if (!hasMethod(server, 'username')) return { allow: true };
-    if (!username || !password) return { allow: false, reason: 'user ID and passcode are required' };
-    const result = await this.identity.verifyVpnCredentials(serverId, username, password, sessionKey);
-    return result.ok ? { allow: true } : { allow: false, reason: result.reason };
-  }
-
   private async specOf(server: VpnServer): Promise<ServerSpec> {
     const ctx = this.ctx();
     const certificate = await this.certificates.byCrn(server.certificateCrn, 'certificate.crn');
@@ -134,7 +125,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     const clientCa = certAuth?.method === 'certificate' ? await this.certificates.byCrn(certAuth.client_ca.crn, 'client_ca.crn') : undefined;
     // Username-only servers still need a CA for TLS; the server certificate's issuer serves.
     const caPem = clientCa?.certificate_pem ?? (certificate.issuer_id ? (await this.certificates.get(certificate.issuer_id)).certificate_pem : certificate.certificate_pem);
-    const crlPem = certAuth?.method === 'certificate' && certAuth.crl !== undefined ? certAuth.crl : clientCa && clientCa.private_key_sealed !== null ? await this.certificates.crlOf(clientCa.id) : undefined;
+    const crlPem = clientCa && certAuth?.method === 'certificate' ? await this.certificates.crlForServer(clientCa, certAuth.crl) : undefined;
     const routes = (await listRoutes(ctx.store.db, server.id)).map((r) => ({ destination: r.destination, action: r.action }));
     const base = {
       id: server.id,

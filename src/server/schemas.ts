@@ -26,7 +26,7 @@ export const HREF_PATTERN = '^http(s)?:\\/\\/([^\\/?#]*)([^?#]*)(\\?([^#]*))?(#(
 export const CRN_PATTERN = "^crn:v[0-9](:([A-Za-z0-9\\-._~!$&'()*+,;=@\\/]|%[0-9A-Z]{2})*){8}$";
 export const IPV4_PATTERN = '^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])$';
 export const CIDR_PATTERN = '^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(\\/(3[0-2]|[1-2][0-9]|[0-9]))$';
-const PEM_PATTERN = '^\\s*-----BEGIN [A-Z0-9 ]+-----[\\s\\S]*-----END [A-Z0-9 ]+-----\\s*$';
+export const PEM_PATTERN = '^\\s*-----BEGIN [A-Z0-9 ]+-----[\\s\\S]*-----END [A-Z0-9 ]+-----\\s*$';
 
 export const Id = Type.String({ pattern: ID_PATTERN, minLength: 1, maxLength: 64, description: 'Unique identifier.' });
 export const Name = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 63, description: 'Lowercase name, unique in its scope.' });

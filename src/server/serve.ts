@@ -67,6 +67,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       if (removed > 0) logger.info({ removed }, 'auto-deleted disconnected clients');
       await deleteExpiredPasscodes(store.db, ctx.clock.now());
       await sweepOldEvents(ctx, EVENT_RETENTION_MS);
+      await certificates.purgeExpiredDeleted();
     })().catch((err: unknown) => logger.error({ err }, 'retention sweep failed'));
   }, config.sweepIntervalMs);
 

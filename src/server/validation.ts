@@ -2,7 +2,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorCode, ErrorTarget, TargetType } from '../errors/catalogue.ts';
-import { CIDR_PATTERN } from './schemas.ts';
+import { CIDR_PATTERN, PEM_PATTERN } from './schemas.ts';
+import { explainUnions } from './union-errors.ts';
 
 export type ValidationIssue = ErrorObject;
 
@@ -28,7 +29,7 @@ const BODY_REQUIRED: ValidationIssue = { keyword: 'required', instancePath: '', 
 export const schemaCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? exact : coercing;
   const validate: ValidateFunction = ajv.compile(schema as object);
-  const check = (data: unknown) => (validate(data) ? { value: data } : invalid(validate.errors ?? []));
+  const check = (data: unknown) => (validate(data) ? { value: data } : invalid(explainUnions(ajv, validate.errors ?? [])));
   if (httpPart !== 'body') return check;
   // An absent body (Fastify hands the validator null) is an empty object where the schema allows
   // one — every field optional — and otherwise a missing body, named as such.
@@ -50,6 +51,10 @@ function fieldPath(instancePath: string, extra?: string): string {
 
 function describe(issue: ValidationIssue, name: string): { code: ErrorCode; message: string } {
   const p = issue.params as Record<string, unknown>;
+  // Too short for PEM, or text around the blocks: the field is no usable certificate, key or CRL.
+  if ((issue.keyword === 'pattern' || issue.keyword === 'minLength') && (issue.parentSchema as { pattern?: unknown } | undefined)?.pattern === PEM_PATTERN) {
+    return { code: 'certificate_invalid', message: `${name} must be PEM: -----BEGIN …----- to -----END …----- with nothing around it` };
+  }
   switch (issue.keyword) {
     case 'required':
       return { code: 'missing_field', message: `${name} is required` };

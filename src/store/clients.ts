@@ -23,6 +23,7 @@ export function fromRow(row: VpnServerClientRow): VpnClient {
     intent: row.intent as ClientIntent | null,
     intentAt: row.intent_at,
     intentBy: row.intent_by,
+    certSerial: row.cert_serial,
   };
 }
 
@@ -45,6 +46,7 @@ export function toRow(client: VpnClient): VpnServerClientRow {
     intent: client.intent,
     intent_at: client.intentAt,
     intent_by: client.intentBy,
+    cert_serial: client.certSerial,
   };
 }
 
@@ -52,6 +54,8 @@ export interface ClientFilter {
   status?: ClientStatus;
   username?: string;
   commonName?: string;
+  /** Serial of the session's certificate; null matches sessions whose serial is unknown. */
+  certSerial?: string | null;
 }
 
 /** Visible clients: a record whose delete was requested is already gone as far as the API goes. */
@@ -135,6 +139,7 @@ export async function connectedClients(db: Executor, serverId: string, filter: C
   let query = db.selectFrom('vpn_server_clients').selectAll().where('vpn_server_id', '=', serverId).where('status', '=', 'connected');
   if (filter.username !== undefined) query = query.where('username', '=', filter.username);
   if (filter.commonName !== undefined) query = query.where('common_name', '=', filter.commonName);
+  if (filter.certSerial !== undefined) query = filter.certSerial === null ? query.where('cert_serial', 'is', null) : query.where('cert_serial', '=', filter.certSerial);
   return (await query.execute()).map(fromRow);
 }
 

@@ -59,6 +59,8 @@ export interface VpnServerClientRow {
   intent: string | null;
   intent_at: number | null;
   intent_by: string | null;
+  /** Serial (lowercase hex) of the client certificate the session presented; null when unknown. */
+  cert_serial: string | null;
 }
 
 export interface ClientEventRow {
@@ -120,6 +122,12 @@ export interface CertificateRow {
   revoked_at: number | null;
   revocation_reason: string | null;
   created_at: number;
+  /** The VPN server a client certificate was issued for; it opens no other. */
+  vpn_server_id: string | null;
+  /** 1: issued before certificates were bound, so it is bound to the first server it connects to. */
+  bind_on_first_use: number;
+  /** Set when deleted: the row stays (revoked, on its CA's CRL) until the certificate expires. */
+  deleted_at: number | null;
 }
 
 export interface SettingRow {

@@ -12,7 +12,9 @@ for (const dialect of testDialects()) {
         const a = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { ...body, client_ip_pool: '10.53.0.0/16', port: 1003 } }));
         const b = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { ...body, client_ip_pool: '10.54.0.0/16', port: 1004 } }));
         const user = json<{ id: string }>(await h.call('POST', '/v1/users', { body: { name: 'dora', roles: [{ role: 'VPNClient' }] } }));
-        await h.call('POST', '/v1/users', { body: { name: 'eve', roles: [{ role: 'VPNClient' }] } });
+        const eve = json<{ id: string }>(await h.call('POST', '/v1/users', { body: { name: 'eve', roles: [{ role: 'VPNClient' }] } }));
+        // A VPN user needs an API key to be let in at all (it is how they fetch passcodes).
+        for (const id of [user.id, eve.id]) await h.call('POST', `/v1/users/${id}/api_keys`, { body: { name: 'laptop' } });
         const { passcode } = await h.identity.issuePasscode(user.id);
 
         assert.deepEqual(await h.identity.verifyVpnCredentials(a.id, 'dora', passcode, '1700:4'), { ok: true, userId: user.id });

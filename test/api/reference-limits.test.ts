@@ -63,6 +63,10 @@ for (const dialect of testDialects()) {
           ['route name off the pattern', 'POST', `/v1/vpn_servers/${server.id}/routes`, { destination: '10.50.0.0/16', name: 'Office LAN' }, 400, 'invalid_value', field('name')],
           ['certificate name off the pattern', 'POST', '/v1/certificates', { kind: 'ca', name: 'My CA', common_name: 'x' }, 400, 'invalid_value', field('name')],
           ['API key name off the pattern', 'POST', `/v1/users/${user.id}/api_keys`, { name: 'My Laptop' }, 400, 'invalid_value', field('name')],
+          // A union is explained through the branch the body's tag field names, not the first one.
+          ['username method with an unknown provider', 'POST', '/v1/vpn_servers', create({ client_authentication: [{ method: 'username', identity_provider: { provider_type: 'ldap' } }] }), 400, 'invalid_value', field('client_authentication[0].identity_provider.provider_type')],
+          ['imported certificate without PEM', 'POST', '/v1/certificates', { kind: 'imported', certificate_pem: 'not a certificate at all, just words' }, 400, 'certificate_invalid', field('certificate_pem')],
+          ['issued certificate without an issuer', 'POST', '/v1/certificates', { kind: 'client', common_name: 'alice' }, 400, 'missing_field', field('issuer')],
           ['role bound to a malformed server id', 'POST', '/v1/users', { name: 'limits-user-2', roles: [{ role: 'Viewer', vpn_server_id: 'Server 1' }] }, 400, 'invalid_value', field('roles[0].vpn_server_id')],
         ];
         const wrong: string[] = [];

@@ -52,6 +52,7 @@ for (const dialect of testDialects()) {
       try {
         const server = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { client_ip_pool: '10.55.0.0/16', client_authentication: [{ method: 'username' }] } }));
         const user = json<{ id: string }>(await h.call('POST', '/v1/users', { body: { name: 'uma', roles: [{ role: 'VPNClient' }] } }));
+        await h.call('POST', `/v1/users/${user.id}/api_keys`, { body: { name: 'laptop' } });
         const passcodes = await Promise.all([0, 1, 2, 3].map(() => h.identity.issuePasscode(user.id)));
         const [early, later, spent, lost] = passcodes.map((p) => p.passcode) as [string, string, string, string];
         const paths = serverPaths(join(dataDir, 'gateway'), server.id);

@@ -58,8 +58,14 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
+  // Generous: on a machine shared by several test runs, starting node with tsx alone can take tens
+  // of seconds. A process that never gets ready is killed, so it cannot hold the test run open.
+  const readyWithinMs = options.timeoutMs ?? 90_000;
   const url = await new Promise<string>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`sluice serve did not become ready within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sluice serve did not become ready within ${readyWithinMs} ms:\n${output}`));
+    }, readyWithinMs);
     const check = (): void => {
       const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sluice ready"/.exec(output);
       if (match?.[1]) {

@@ -90,7 +90,7 @@ export function CreateServerModal({ api, onClose, onCreated }: { api: Api; onClo
               <SelectItem value="username" text="User ID and passcode" />
               <SelectItem value="certificate,username" text="Certificate and user ID" />
             </Select>
-            <TextInput id="server-client-ca" labelText="Client CA CRN" helperText="Optional; Sluice's built-in CA when empty" value={values.clientCaCrn} disabled={values.authMethods === 'username'} onChange={(e) => set('clientCaCrn', e.target.value)} {...err('clientCaCrn')} />
+            <TextInput id="server-client-ca" labelText="Client CA CRN" helperText="Optional; a new CA of this server's own when empty" value={values.clientCaCrn} disabled={values.authMethods === 'username'} onChange={(e) => set('clientCaCrn', e.target.value)} {...err('clientCaCrn')} />
             <TextInput id="server-cert" labelText="Server certificate CRN" helperText="Optional; issued by Sluice when empty" value={values.certificateCrn} onChange={(e) => set('certificateCrn', e.target.value)} {...err('certificateCrn')} />
           </div>
         </FormGroup>

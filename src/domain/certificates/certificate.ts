@@ -52,6 +52,16 @@ export function serialHex(serial: string): string {
   return hex.replace(/^0+(?=.)/, '');
 }
 
+/** `serialHex` for a serial reported from outside (OpenVPN's ENV): null when absent or not a serial. */
+export function serialOrNull(serial: string | null | undefined): string | null {
+  if (serial === undefined || serial === null || serial.trim() === '') return null;
+  try {
+    return serialHex(serial);
+  } catch {
+    return null;
+  }
+}
+
 /** SHA-256 over the DER encoding, lowercase hex without separators. Accepts PEM (one certificate) or DER. */
 export function fingerprint(certificate: string | Uint8Array): string {
   const der = typeof certificate === 'string' ? singlePem(certificate, 'certificate', ['CERTIFICATE']).der : certificate;

@@ -35,6 +35,18 @@ export function splitPem(text: string, what: string): PemBlock[] {
   return blocks;
 }
 
+/**
+ * Refuses text outside the PEM blocks. Lenient parsing suits files read from disk, but PEM sent to
+ * the API ends up in OpenVPN configs and profiles, where stray lines could be read as directives.
+ */
+export function assertNothingButPem(text: string, what: string): void {
+  const outside = text.replace(BLOCK, '');
+  if (outside.trim() !== '') {
+    const sample = outside.trim().split('\n')[0]?.slice(0, 40) ?? '';
+    throw invalid(`${what} has text outside its PEM blocks ("${sample}"); send only the -----BEGIN … END----- blocks`);
+  }
+}
+
 /** Splits and checks that every block has one of the expected labels. */
 export function splitPemOf(text: string, what: string, labels: readonly string[]): PemBlock[] {
   const blocks = splitPem(text, what);

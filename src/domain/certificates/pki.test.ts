@@ -248,8 +248,12 @@ describe('parseImport', () => {
     const root = await parseImport({ certificatePem: chain.root, now: today });
     assert.equal(root.selfSigned, true);
     assert.equal(root.keyMatches, null);
-    const full = `${chain.root}\nsubject=ignored text between blocks\n${chain.intermediate}`;
-    await parseImport({ certificatePem: chain.leaf, intermediatePem: full, now: today });
+    const full = `${chain.root}\n${chain.intermediate}`;
+    const imported = await parseImport({ certificatePem: chain.leaf, intermediatePem: full, now: today });
+    assert.equal(imported.pem.intermediate, `${chain.root}${chain.intermediate}`, 'the chain is re-encoded as parsed');
+    // Text around the blocks ("subject=" lines, Bag Attributes) would end up in configs and profiles.
+    const annotated = `${chain.root}\nsubject=CN=text between blocks\n${chain.intermediate}`;
+    await assert.rejects(parseImport({ certificatePem: chain.leaf, intermediatePem: annotated, now: today }), certificateInvalid(/chain has text outside its PEM blocks/));
   });
 
   it('rejects garbage, other PEM types and several certificates', async () => {

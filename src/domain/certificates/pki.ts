@@ -19,6 +19,8 @@ import {
   spkiOf,
 } from './certificate.ts';
 import type { ParsedCertificate } from './certificate.ts';
+import { assertCommonName } from './common-name.ts';
+import { assertNothingButPem } from './pem.ts';
 import { describePublicKey, exportPrivateKeyPem, keyPairMatches, loadPrivateKey, toWebCryptoKey } from './keys.ts';
 import { x509 } from './x509-lib.ts';
 
@@ -72,18 +74,9 @@ const MAX_VALID_DAYS = 36_500;
  * server's rejects a certificate issued "in its future", which is a confusing first-connect failure.
  */
 const CLOCK_SKEW_ALLOWANCE_MS = 60 * 60 * 1000;
-/** RFC 5280 upper bound for a commonName. */
-const MAX_COMMON_NAME = 64;
 const NEW_KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 const invalid = (message: string): SluiceError => new SluiceError('certificate_invalid', message);
-
-function assertCommonName(commonName: string): void {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (commonName.trim() === '' || commonName.length > MAX_COMMON_NAME || /[\u0000-\u001f\u007f]/.test(commonName)) {
-    throw new SluiceError('invalid_value', `common name must be 1 to ${MAX_COMMON_NAME} printable characters`);
-  }
-}
 
 function assertValidDays(validDays: number): void {
   if (!Number.isInteger(validDays) || validDays < 1 || validDays > MAX_VALID_DAYS) {
@@ -262,30 +255,67 @@ function assertChain(leaf: ParsedCertificate, bundle: ParsedCertificate[], now: 
   }
 }
 
+/** Names the request field a failure belongs to, unless the failure already names one. */
+function blaming<T>(field: string | undefined, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (field !== undefined && error instanceof SluiceError && error.target === undefined) {
+      throw new SluiceError(error.code, error.message, { name: field, type: 'field' });
+    }
+    throw error;
+  }
+}
+
+/** Request fields the import's parts came from, so an error names the one that is wrong. */
+export interface ImportFields {
+  certificate: string;
+  privateKey: string;
+  intermediate: string;
+}
+
 /**
  * Validates PEM an operator imports — one certificate, optionally its private key and the
- * intermediate chain up to (not necessarily including) the root — and returns its metadata.
+ * intermediate chain up to (not necessarily including) the root — and returns its metadata and the
+ * parts re-encoded from what was parsed: what is stored is never the text as sent. Text around the
+ * PEM blocks is refused.
  */
 export async function parseImport(input: {
   certificatePem: string;
   privateKeyPem?: string;
   intermediatePem?: string;
   now: Date;
-}): Promise<ImportedCertificateInfo> {
-  const parsed = parseCertificate(input.certificatePem, 'certificate');
-  const keyAlgorithm = describePublicKey(spkiOf(parsed), 'certificate');
-  assertCurrentlyValid(parsed, input.now);
-
+  fields?: ImportFields;
+}): Promise<ImportedCertificateInfo & { pem: { certificate: string; privateKey?: string; intermediate?: string } }> {
+  const { fields } = input;
+  const { parsed, keyAlgorithm } = blaming(fields?.certificate, () => {
+    const certificate = parseCertificate(input.certificatePem, 'certificate');
+    assertNothingButPem(input.certificatePem, 'certificate');
+    const algorithm = describePublicKey(spkiOf(certificate), 'certificate');
+    assertCurrentlyValid(certificate, input.now);
+    return { parsed: certificate, keyAlgorithm: algorithm };
+  });
+  const pem: { certificate: string; privateKey?: string; intermediate?: string } = { certificate: certificateToPem(parsed) };
   let keyMatches: true | null = null;
-  if (input.privateKeyPem !== undefined && input.privateKeyPem.trim() !== '') {
-    const key = loadPrivateKey(input.privateKeyPem);
-    if (!keyPairMatches(key, spkiOf(parsed))) throw invalid('private key does not match certificate');
+  const keyPem = input.privateKeyPem;
+  if (keyPem !== undefined && keyPem.trim() !== '') {
+    pem.privateKey = blaming(fields?.privateKey, () => {
+      const key = loadPrivateKey(keyPem);
+      assertNothingButPem(keyPem, 'private key');
+      if (!keyPairMatches(key, spkiOf(parsed))) throw invalid('private key does not match certificate');
+      return key.keyObject.export({ type: 'pkcs8', format: 'pem' }).toString();
+    });
     keyMatches = true;
   }
-  if (input.intermediatePem !== undefined && input.intermediatePem.trim() !== '') {
-    assertChain(parsed, parseCertificates(input.intermediatePem, 'chain'), input.now);
+  const chainPem = input.intermediatePem;
+  if (chainPem !== undefined && chainPem.trim() !== '') {
+    pem.intermediate = blaming(fields?.intermediate, () => {
+      const chain = parseCertificates(chainPem, 'chain');
+      assertNothingButPem(chainPem, 'chain');
+      assertChain(parsed, chain, input.now);
+      return chain.map(certificateToPem).join('');
+    });
   }
-
   const { cert } = parsed;
   return {
     subjectCommonName: commonNameOf(cert.subjectName),
@@ -298,5 +328,6 @@ export async function parseImport(input: {
     keyAlgorithm,
     fingerprintSha256: fingerprint(parsed.der),
     keyMatches,
+    pem,
   };
 }

@@ -1,22 +1,33 @@
 import { listAllServers } from '../../store/vpn-servers.ts';
-import { disconnectMatching } from '../clients/lifecycle.ts';
+import { disconnectCertificateSessions } from '../clients/by-certificate.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { StoredCertificate } from '../../store/certificates.ts';
 import type { CertificateService } from './service.ts';
 
 /**
  * Revokes a client certificate and makes it stick: every server that trusts its CA gets the new
- * CRL (so the certificate cannot reconnect) and its live sessions are disconnected at once.
+ * CRL (so the certificate cannot reconnect) and the live sessions of that certificate — not of
+ * others that share its common name — are disconnected at once.
  */
 export async function revokeAndDisconnect(ctx: DomainContext, certificates: CertificateService, id: string, reason: string, actor: Actor): Promise<StoredCertificate> {
   const revoked = await certificates.revoke(id, reason);
-  const issuer = revoked.issuer_id === null ? undefined : await certificates.get(revoked.issuer_id);
-  if (!issuer) return revoked;
+  await enforceRevocation(ctx, certificates, revoked, actor);
+  return revoked;
+}
+
+/** Deletes a certificate; one a Sluice CA issued is revoked with it, with the same effect as above. */
+export async function deleteAndDisconnect(ctx: DomainContext, certificates: CertificateService, id: string, actor: Actor): Promise<void> {
+  const deleted = await certificates.delete(id);
+  await enforceRevocation(ctx, certificates, deleted, actor);
+}
+
+async function enforceRevocation(ctx: DomainContext, certificates: CertificateService, cert: StoredCertificate, actor: Actor): Promise<void> {
+  const issuer = cert.issuer_id === null ? undefined : await certificates.get(cert.issuer_id).catch(() => undefined);
+  if (!issuer) return;
   for (const server of await listAllServers(ctx.store.db)) {
     const trusts = server.clientAuthentication.some((a) => a.method === 'certificate' && a.client_ca.crn === issuer.crn);
     if (!trusts) continue;
     ctx.gateway.serverChanged(server.id);
-    if (revoked.kind === 'client') await disconnectMatching(ctx, server.id, { commonName: revoked.subject_cn }, actor);
+    if (cert.kind === 'client') await disconnectCertificateSessions(ctx, server.id, { serial: cert.serial, commonName: cert.subject_cn }, actor);
   }
-  return revoked;
 }

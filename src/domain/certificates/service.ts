@@ -6,17 +6,22 @@ import {
   findCertificateByName,
   insertCertificate,
   listCertificates,
+  markDeleted,
   markRevoked,
+  purgeDeletedCertificates,
   revokedBy,
   serversReferencing,
   type StoredCertificate,
 } from '../../store/certificates.ts';
 import { initSetting } from '../../store/identity.ts';
+import { inTransaction } from '../../store/database.ts';
 import { open, seal } from '../secrets/secret-box.ts';
 import { generateName, newId } from '../shared/ids.ts';
 import type { DomainContext } from '../context.ts';
 import type { CertificateDirectory } from './directory.ts';
 import { buildCrl, createCertificateAuthority, issueCertificate, parseImport, type IssuedCertificate } from './pki.ts';
+import { assertCommonName } from './common-name.ts';
+import { checkCrl, crlEntries, type CheckedCrl } from './crl-check.ts';
 
 export type CertificateKind = 'ca' | 'server' | 'client' | 'imported';
 
@@ -56,7 +61,14 @@ export class CertificateService implements CertificateDirectory {
     return open(this.masterKey, cert.private_key_sealed, cert.id);
   }
 
-  private async store(kind: CertificateKind, name: string, issuerId: string | null, issued: Omit<IssuedCertificate, 'privateKeyPem' | 'fingerprintSha256'> & { privateKeyPem?: string | undefined }, intermediatePem: string | null): Promise<StoredCertificate> {
+  private async store(
+    kind: CertificateKind,
+    name: string,
+    issuerId: string | null,
+    issued: Omit<IssuedCertificate, 'privateKeyPem' | 'fingerprintSha256'> & { privateKeyPem?: string | undefined },
+    intermediatePem: string | null,
+    vpnServerId: string | null = null,
+  ): Promise<StoredCertificate> {
     if (await findCertificateByName(this.ctx.store.db, name)) throw fieldError('name_conflict', 'name', `a certificate named ${name} already exists`, name);
     const id = newId();
     const row: StoredCertificate = {
@@ -75,17 +87,26 @@ export class CertificateService implements CertificateDirectory {
       revoked_at: null,
       revocation_reason: null,
       created_at: this.ctx.clock.now(),
+      vpn_server_id: vpnServerId,
+      bind_on_first_use: 0,
+      deleted_at: null,
     };
     await insertCertificate(this.ctx.store.db, row);
     return row;
   }
 
   async createAuthority(name: string | undefined, commonName: string): Promise<StoredCertificate> {
+    assertCommonName(commonName, 'common_name');
     const issued = await createCertificateAuthority({ commonName, validDays: CA_DAYS, now: new Date(this.ctx.clock.now()) });
     return this.store('ca', name ?? generateName(), null, issued, null);
   }
 
-  async issue(kind: 'server' | 'client', issuerCrn: string, commonName: string, name: string | undefined, subjectAltNames: string[] = []): Promise<StoredCertificate> {
+  /**
+   * Issues a certificate from a Sluice CA. A client certificate issued for one VPN server
+   * (`vpnServerId`) is refused by every other server, even one that trusts the same CA.
+   */
+  async issue(kind: 'server' | 'client', issuerCrn: string, commonName: string, name: string | undefined, options: { subjectAltNames?: string[]; vpnServerId?: string } = {}): Promise<StoredCertificate> {
+    assertCommonName(commonName, 'common_name');
     const issuer = await this.byCrn(issuerCrn, 'issuer.crn');
     if (issuer.kind !== 'ca' && !(issuer.kind === 'imported' && issuer.private_key_sealed !== null)) {
       throw fieldError('certificate_invalid', 'issuer.crn', `certificate ${issuer.name} is not a certificate authority Sluice can sign with`, issuerCrn);
@@ -94,21 +115,22 @@ export class CertificateService implements CertificateDirectory {
       issuer: { certificatePem: issuer.certificate_pem, privateKeyPem: this.privateKeyOf(issuer) },
       kind,
       commonName,
-      subjectAltNames,
+      subjectAltNames: options.subjectAltNames ?? [],
       validDays: LEAF_DAYS,
       now: new Date(this.ctx.clock.now()),
     });
-    return this.store(kind, name ?? generateName(), issuer.id, issued, null);
+    return this.store(kind, name ?? generateName(), issuer.id, issued, null, kind === 'client' ? (options.vpnServerId ?? null) : null);
   }
 
   async import(input: { name?: string; certificatePem: string; privateKeyPem?: string; intermediatePem?: string }): Promise<StoredCertificate> {
-    const info = await parseImport({ ...input, now: new Date(this.ctx.clock.now()) });
+    const fields = { certificate: 'certificate_pem', privateKey: 'private_key_pem', intermediate: 'intermediate_pem' };
+    const info = await parseImport({ ...input, now: new Date(this.ctx.clock.now()), fields });
     return this.store(
       'imported',
       input.name ?? generateName(),
       null,
-      { certificatePem: input.certificatePem, privateKeyPem: input.privateKeyPem, serial: info.serial, notBefore: info.notBefore, notAfter: info.notAfter, subjectCommonName: info.subjectCommonName },
-      input.intermediatePem ?? null,
+      { certificatePem: info.pem.certificate, privateKeyPem: info.pem.privateKey, serial: info.serial, notBefore: info.notBefore, notAfter: info.notAfter, subjectCommonName: info.subjectCommonName },
+      info.pem.intermediate ?? null,
     );
   }
 
@@ -119,24 +141,51 @@ export class CertificateService implements CertificateDirectory {
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
+  /**
+   * Deletes a certificate. One a Sluice CA issued is revoked as well and kept, hidden, on its CA's
+   * CRL until it expires: deleting must not let it back in. Returns the certificate as it was.
+   */
+  async delete(id: string): Promise<StoredCertificate> {
     const cert = await this.get(id);
     const users = await serversReferencing(this.ctx.store.db, cert.crn);
     if (users.length > 0) throw new SluiceError('certificate_in_use', `certificate ${cert.name} is used by VPN server ${users.join(', ')}`);
-    await deleteCertificateRow(this.ctx.store.db, id);
+    if (cert.issuer_id === null) {
+      await deleteCertificateRow(this.ctx.store.db, id);
+      return cert;
+    }
+    const now = this.ctx.clock.now();
+    await inTransaction(this.ctx.store.db, async (trx) => {
+      await markRevoked(trx, id, now, 'deleted');
+      await markDeleted(trx, id, now);
+    });
+    return cert;
   }
 
-  /** The CA's current CRL, built from its revoked certificates. */
-  async crlOf(caId: string): Promise<string> {
+  /** Forgets deleted certificates that have expired: no CRL needs them any more. */
+  purgeExpiredDeleted(): Promise<number> {
+    return purgeDeletedCertificates(this.ctx.store.db, this.ctx.clock.now());
+  }
+
+  /**
+   * The CA's current CRL, built from its revoked certificates that have not expired, plus any
+   * entries of a CRL the operator gave (so a server with both honours both).
+   */
+  async crlOf(caId: string, alsoRevoked: CheckedCrl['entries'] = []): Promise<string> {
     const ca = await this.get(caId);
     const now = this.ctx.clock.now();
-    const revoked = await revokedBy(this.ctx.store.db, ca.id);
+    const revoked = await revokedBy(this.ctx.store.db, ca.id, now);
     return buildCrl({
       issuer: { certificatePem: ca.certificate_pem, privateKeyPem: this.privateKeyOf(ca) },
-      revoked: revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at ?? now) })),
+      revoked: [...revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at ?? now) })), ...alsoRevoked],
       thisUpdate: new Date(now),
       nextUpdate: new Date(now + CRL_DAYS * 86_400_000),
     });
+  }
+
+  /** The CRL a server's OpenVPN checks: Sluice's own for a CA it signs with (merged with the operator's), else the operator's. */
+  async crlForServer(clientCa: StoredCertificate, operatorCrl: string | undefined): Promise<string | undefined> {
+    if (clientCa.private_key_sealed === null) return operatorCrl;
+    return this.crlOf(clientCa.id, operatorCrl === undefined ? [] : crlEntries(operatorCrl));
   }
 
   // CertificateDirectory, for VPN servers.
@@ -160,6 +209,12 @@ export class CertificateService implements CertificateDirectory {
     return cert.crn;
   }
 
+  /** A CA of one server's own: the certificates it issues open that server and no other. */
+  async createClientCa(serverName: string): Promise<string> {
+    const ca = await this.createAuthority(`${serverName}-client-ca-${Date.now().toString(36)}`, `${serverName.slice(0, 54)} client CA`);
+    return ca.crn;
+  }
+
   async requireCertificateAuthority(crn: string, field: string): Promise<void> {
     const cert = await this.byCrn(crn, field);
     if (cert.kind === 'server' || cert.kind === 'client') {
@@ -173,5 +228,14 @@ export class CertificateService implements CertificateDirectory {
     if (cert.kind === 'ca' || cert.kind === 'client') {
       throw fieldError('certificate_invalid', field, `certificate ${cert.name} is a ${cert.kind} certificate, not a server certificate`, crn);
     }
+  }
+
+  /** Checks that `crl` is a current CRL issued by the CA `caCrn`; returns it re-encoded. */
+  async checkCrl(caCrn: string, crl: string, field: string): Promise<string> {
+    return (await this.checkCrlOf(await this.byCrn(caCrn, field), crl, field)).pem;
+  }
+
+  private checkCrlOf(ca: StoredCertificate, crl: string, field: string): Promise<CheckedCrl> {
+    return checkCrl(crl, ca.certificate_pem, new Date(this.ctx.clock.now()), field);
   }
 }

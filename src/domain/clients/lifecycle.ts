@@ -14,6 +14,7 @@ import { appendClientEvents, deleteClientEventsBefore, type NewClientEvent } fro
 import { findServer } from '../../store/vpn-servers.ts';
 import { notFound } from '../../errors/catalogue.ts';
 import { newId } from '../shared/ids.ts';
+import { serialOrNull } from '../certificates/certificate.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { ClientEventType, EndedSession, EstablishedSession, VpnClient } from './model.ts';
 
@@ -62,6 +63,7 @@ export async function recordEstablished(ctx: DomainContext, serverId: string, se
       intent: null,
       intentAt: null,
       intentBy: null,
+      certSerial: serialOrNull(session.certSerial),
     };
     await insertClient(trx, created);
     await appendClientEvents(trx, [event(created, 'connected', session.startedAt, null)]);

@@ -21,6 +21,8 @@ export interface VpnClient {
   intent: ClientIntent | null;
   intentAt: number | null;
   intentBy: string | null;
+  /** Serial (lowercase hex) of the client certificate, so revoking it ends exactly its sessions. */
+  certSerial: string | null;
 }
 
 export const sessionKeyOf = (processStart: number, cid: number): string => `${processStart}:${cid}`;
@@ -34,6 +36,8 @@ export interface EstablishedSession {
   commonName: string | null;
   username: string | null;
   startedAt: number;
+  /** Serial of the client certificate in any spelling OpenVPN gives (`tls_serial_hex_0`); absent when unknown. */
+  certSerial?: string | null | undefined;
 }
 
 export interface EndedSession {

@@ -71,7 +71,7 @@ export class IdentityService {
   }
 
   async updateUser(id: string, changes: { disabled?: boolean; bindings?: RoleBinding[] }, actor: string): Promise<User> {
-    const { user } = await this.getUser(id);
+    const { user, bindings } = await this.getUser(id);
     await inTransaction(this.ctx.store.db, async (trx) => {
       if (changes.disabled !== undefined) await setUserDisabled(trx, id, changes.disabled);
       if (changes.bindings !== undefined) await replaceBindings(trx, id, changes.bindings, newId);
@@ -79,7 +79,18 @@ export class IdentityService {
     this.forget(id);
     // Disabling a user ends their live VPN sessions at once; the gateway refuses their reconnects.
     if (changes.disabled === true && !user.disabled) await this.disconnectUserEverywhere(user.name, actor);
+    // So does taking away their VPNClient role, on each server they may no longer connect to.
+    else if (changes.bindings !== undefined) await this.disconnectWhereRoleLost(user, bindings, changes.bindings, actor);
     return { ...user, disabled: changes.disabled ?? user.disabled };
+  }
+
+  private async disconnectWhereRoleLost(user: User, before: RoleBinding[], after: RoleBinding[], actor: string): Promise<void> {
+    const principal = (bindings: RoleBinding[]): Principal => ({ userId: user.id, userName: user.name, bindings });
+    for (const server of await listAllServers(this.ctx.store.db)) {
+      if (hasRole(principal(before), 'VPNClient', server.id) && !hasRole(principal(after), 'VPNClient', server.id)) {
+        await disconnectMatching(this.ctx, server.id, { username: user.name }, actor);
+      }
+    }
   }
 
   async deleteUser(id: string, actor: string): Promise<void> {
@@ -89,7 +100,7 @@ export class IdentityService {
     await this.disconnectUserEverywhere(user.name, actor);
   }
 
-  private async disconnectUserEverywhere(username: string, actor: string): Promise<void> {
+  private async disconnectUserEverywhere(username: string, actor: string | null): Promise<void> {
     for (const server of await listAllServers(this.ctx.store.db)) {
       await disconnectMatching(this.ctx, server.id, { username }, actor);
     }
@@ -108,11 +119,14 @@ export class IdentityService {
     return listApiKeys(this.ctx.store.db, userId);
   }
 
-  async deleteApiKey(userId: string, keyId: string): Promise<void> {
+  /** Deleting a user's last API key also ends their VPN sessions: without a key they cannot connect. */
+  async deleteApiKey(userId: string, keyId: string, actor: string | null = null): Promise<void> {
     const key = await findApiKey(this.ctx.store.db, keyId);
     if (!key || key.userId !== userId) throw notFound('API key', keyId);
     await deleteApiKeyRow(this.ctx.store.db, keyId);
     this.forget(userId);
+    const user = await findUser(this.ctx.store.db, userId);
+    if (user && (await listApiKeys(this.ctx.store.db, userId)).length === 0) await this.disconnectUserEverywhere(user.name, actor);
   }
 
   async findApiKeyByValue(apikey: string): Promise<ApiKeyRecord | undefined> {
@@ -179,18 +193,30 @@ export class IdentityService {
   }
 
   /**
+   * Whether this user may connect to this server at all: they exist, are enabled, hold the
+   * VPNClient role there and still have an API key (without one they could get no passcode).
+   * Asked on CONNECT and again on every renegotiation.
+   */
+  async vpnAccessOf(serverId: string, username: string): Promise<{ ok: true; user: User } | { ok: false; reason: string }> {
+    const user = await findUserByName(this.ctx.store.db, username);
+    if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
+    const principal: Principal = { userId: user.id, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, user.id) };
+    if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
+    if ((await listApiKeys(this.ctx.store.db, user.id)).length === 0) return { ok: false, reason: 'user has no API key' };
+    return { ok: true, user };
+  }
+
+  /**
    * The gateway's question on CONNECT: may this username with this passcode use this server?
    * The passcode is consumed only when every other check passed, so a wrong server does not burn it.
    * `sessionKey` names the attempt it is spent on, so releaseAttempts can give it back.
    */
   async verifyVpnCredentials(serverId: string, username: string, passcode: string, sessionKey?: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
-    const user = await findUserByName(this.ctx.store.db, username);
-    if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
-    const principal: Principal = { userId: user.id, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, user.id) };
-    if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
+    const access = await this.vpnAccessOf(serverId, username);
+    if (!access.ok) return access;
     const attempt = sessionKey === undefined ? undefined : { serverId, sessionKey };
-    const used = await consumePasscode(this.ctx.store.db, user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), attempt);
-    return used ? { ok: true, userId: user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
+    const used = await consumePasscode(this.ctx.store.db, access.user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), attempt);
+    return used ? { ok: true, userId: access.user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
   }
 
   /**

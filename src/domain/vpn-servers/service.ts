@@ -60,23 +60,49 @@ function autoDeleteSeconds(input: VpnServerInput, current: number): number {
   return current;
 }
 
+/** A certificate method whose client CA is still to be created, once the whole request has passed. */
+const NEW_CLIENT_CA = 'new-client-ca';
+
+/**
+ * Checks the methods and resolves each certificate method's client CA: the one named; else, on a
+ * PATCH, the server's current one (so the profiles handed out keep working); else a CA of the
+ * server's own, created by `createPendingClientCa` after every check passed. A `crl` must be a
+ * current CRL issued by that CA, and is kept re-encoded.
+ */
 async function resolveClientAuthentication(
   certs: CertificateDirectory,
   input: ClientAuthenticationInput[],
+  current?: VpnServer,
 ): Promise<ClientAuthentication[]> {
   const methods = new Set(input.map((a) => a.method));
   if (methods.size !== input.length) {
     throw fieldError('invalid_value', 'client_authentication', 'client_authentication lists the same method twice');
   }
+  const currentCa = current?.clientAuthentication.find((a) => a.method === 'certificate');
   const out: ClientAuthentication[] = [];
   for (const [index, auth] of input.entries()) {
     if (auth.method === 'username') {
       out.push({ method: 'username', identity_provider: { provider_type: 'iam' } });
       continue;
     }
-    const crn = auth.client_ca?.crn ?? (await certs.builtInCaCrn());
-    await certs.requireCertificateAuthority(crn, `client_authentication[${index}].client_ca.crn`);
-    out.push(auth.crl === undefined ? { method: 'certificate', client_ca: { crn } } : { method: 'certificate', client_ca: { crn }, crl: auth.crl });
+    const field = `client_authentication[${index}]`;
+    const crn = auth.client_ca?.crn ?? (currentCa?.method === 'certificate' ? currentCa.client_ca.crn : undefined);
+    if (crn !== undefined) await certs.requireCertificateAuthority(crn, `${field}.client_ca.crn`);
+    if (auth.crl !== undefined && crn === undefined) {
+      throw fieldError('certificate_invalid', `${field}.crl`, 'a crl needs the client_ca that issued it; a new server without client_ca gets a CA of its own, which has revoked nothing');
+    }
+    const crl = auth.crl === undefined || crn === undefined ? undefined : await certs.checkCrl(crn, auth.crl, `${field}.crl`);
+    const client_ca = { crn: crn ?? NEW_CLIENT_CA };
+    out.push(crl === undefined ? { method: 'certificate', client_ca } : { method: 'certificate', client_ca, crl });
+  }
+  return out;
+}
+
+/** Creates the server's own client CA where one is pending; call only when nothing else can fail. */
+async function createPendingClientCa(certs: CertificateDirectory, serverName: string, auths: ClientAuthentication[]): Promise<ClientAuthentication[]> {
+  const out: ClientAuthentication[] = [];
+  for (const auth of auths) {
+    out.push(auth.method === 'certificate' && auth.client_ca.crn === NEW_CLIENT_CA ? { ...auth, client_ca: { crn: await certs.createClientCa(serverName) } } : auth);
   }
   return out;
 }
@@ -103,11 +129,12 @@ export async function createVpnServer(ctx: DomainContext, certs: CertificateDire
   const protocol = input.protocol ?? DEFAULTS.protocol;
   // Everything the caller can get wrong is checked before anything is written (a built-in server
   // certificate is issued only for a request that will succeed).
-  const clientAuthentication = await resolveClientAuthentication(certs, input.client_authentication);
+  const checkedAuthentication = await resolveClientAuthentication(certs, input.client_authentication);
   if (input.certificate) await certs.requireServerCertificate(input.certificate.crn, 'certificate.crn');
   await assertNameFree(ctx, name, id);
   await assertPortFree(ctx, port, protocol, id);
   const certificateCrn = input.certificate?.crn ?? (await certs.issueBuiltInServerCertificate(name));
+  const clientAuthentication = await createPendingClientCa(certs, name, checkedAuthentication);
   const now = ctx.clock.now();
   const server: VpnServer = {
     id,
@@ -189,7 +216,7 @@ export async function updateVpnServer(
     validateClientIpPool(patch.client_ip_pool);
     next.clientIpPool = patch.client_ip_pool;
   }
-  if (patch.client_authentication !== undefined) next.clientAuthentication = await resolveClientAuthentication(certs, patch.client_authentication);
+  if (patch.client_authentication !== undefined) next.clientAuthentication = await resolveClientAuthentication(certs, patch.client_authentication, current);
   if (patch.certificate !== undefined) {
     await certs.requireServerCertificate(patch.certificate.crn, 'certificate.crn');
     next.certificateCrn = patch.certificate.crn;
@@ -202,6 +229,7 @@ export async function updateVpnServer(
   if (patch.subnets !== undefined) next.subnets = patch.subnets.map(toReference);
   next.clientAutoDeleteTimeoutSeconds = autoDeleteSeconds(patch, current.clientAutoDeleteTimeoutSeconds);
   if (patch.port !== undefined || patch.protocol !== undefined) await assertPortFree(ctx, next.port, next.protocol, id);
+  next.clientAuthentication = await createPendingClientCa(certs, next.name, next.clientAuthentication);
   const needsRestart = JSON.stringify(runtimeShape(next)) !== JSON.stringify(runtimeShape(current));
   if (needsRestart) next.lifecycleState = 'updating';
   const written = await updateServer(ctx.store.db, next, current.revision, ctx.clock.now());

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ControlPlaneChannel, LiveSession, ServerSpec, ServerStateReport } from '../channel.ts';
 import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction, type SupervisorInput, type SupervisorPolicy, type SupervisorState } from '../core/supervisor.ts';
-import type { EstablishedFact, SessionFact, SessionKey } from '../core/sessions.ts';
+import type { AuthRequestFact, EstablishedFact, SessionFact, SessionKey } from '../core/sessions.ts';
 import { reconcile } from '../core/reconcile.ts';
 import type { StatusSnapshot } from '../core/status.ts';
 import { crashIsNews, healthReport } from '../core/health.ts';
@@ -363,8 +363,9 @@ export class ServerRuntime {
   }
 
   /** The record's fields; CN only under certificate auth and user ID only under username auth, as in the reference. */
-  private liveSession(fields: Pick<EstablishedFact, 'key' | 'clientIp' | 'remoteIp' | 'remotePort' | 'commonName' | 'username' | 'startedAt'>): LiveSession {
+  private liveSession(fields: Pick<EstablishedFact, 'key' | 'clientIp' | 'remoteIp' | 'remotePort' | 'commonName' | 'username' | 'startedAt'> & { certSerial?: string | undefined }): LiveSession {
     return {
+      ...(fields.certSerial !== undefined && { certSerial: fields.certSerial }),
       sessionKey: keyText(fields.key),
       clientIp: fields.clientIp ?? '',
       remoteIp: fields.remoteIp ?? '',
@@ -379,7 +380,7 @@ export class ServerRuntime {
     if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
     switch (fact.type) {
       case 'auth_request':
-        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, keyText(fact.key), fact.username, fact.password, fact.commonName));
+        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact));
         return;
       case 'established':
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
@@ -400,12 +401,14 @@ export class ServerRuntime {
 
   /**
    * A REAUTH is the hourly TLS renegotiation of a session that already passed: the one-time
-   * passcode it repeats is spent, and the certificate is checked again by TLS and the CRL.
+   * passcode it repeats is spent, so the control plane re-checks only that the user and the
+   * certificate may still connect. Routes were pushed at CONNECT and are not sent again.
    */
-  private async decide(reauth: boolean, sessionKey: string, username: string | undefined, password: string | undefined, commonName: string | undefined): Promise<AuthDecision> {
-    if (reauth) return { allow: true };
-    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, sessionKey, username, password, commonName });
+  private async decide(fact: AuthRequestFact): Promise<AuthDecision> {
+    const { reauth, username, password, commonName, certSerial } = fact;
+    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName, reauth, sessionKey: keyText(fact.key), certSerial });
     if (!decision.allow) return { allow: false, reason: decision.reason, clientReason: 'AUTH_FAILED' };
+    if (reauth) return { allow: true };
     const routes = this.spec?.splitTunnel ? this.spec.routes.filter((r) => r.action !== 'drop') : [];
     const config = routes.map((r) => {
       const { network, netmask } = parseCidr('routes.destination', r.destination);

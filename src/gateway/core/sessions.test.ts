@@ -29,6 +29,7 @@ test('CONNECT → auth_request, ESTABLISHED → established, DISCONNECT → disc
     commonName: 'alice, inc=x',
     untrustedIp: '127.0.0.1',
     untrustedPort: 49083,
+    certSerial: '499602d2', // tls_serial_0=1234567890, in hex
     env: undefined,
   });
   assert.deepEqual(feed(core, establishedText(c)), [
@@ -40,6 +41,7 @@ test('CONNECT → auth_request, ESTABLISHED → established, DISCONNECT → disc
       remotePort: 49083,
       commonName: 'alice, inc=x',
       username: 'bob',
+      certSerial: '499602d2',
       startedAt: (START + 1) * 1000,
     },
   ]);
@@ -142,4 +144,15 @@ test('session count is capped', () => {
   const core = new ManagementCore({ maxSessions: 10 });
   for (let cid = 0; cid < 100; cid++) feed(core, connectText(client(cid)));
   assert.equal(core.tracker.size, 10);
+});
+
+test('the client certificate serial comes from tls_serial_hex_0, else from the decimal tls_serial_0', () => {
+  const core = new ManagementCore();
+  const hex = '>CLIENT:CONNECT,7,1\r\n>CLIENT:ENV,daemon_start_time=1795626397\r\n>CLIENT:ENV,tls_serial_hex_0=10:ab:00:ff\r\n>CLIENT:ENV,tls_serial_0=279642367\r\n>CLIENT:ENV,END\r\n';
+  const none = '>CLIENT:CONNECT,8,1\r\n>CLIENT:ENV,daemon_start_time=1795626397\r\n>CLIENT:ENV,tls_serial_0=not-a-number\r\n>CLIENT:ENV,END\r\n';
+  const [fromHex, fromNothing] = feed(core, hex + none);
+  assert.equal(fromHex?.type === 'auth_request' && fromHex.certSerial, '10:ab:00:ff');
+  assert.equal(fromNothing?.type === 'auth_request' && fromNothing.certSerial, undefined);
+  const [decimal] = feed(core, connectText(client(9)));
+  assert.equal(decimal?.type === 'auth_request' && decimal.certSerial, '499602d2');
 });

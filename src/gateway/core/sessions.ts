@@ -35,6 +35,8 @@ export interface AuthRequestFact {
   commonName: string | undefined;
   untrustedIp: string | undefined;
   untrustedPort: number | undefined;
+  /** Serial of the client certificate (hex), when one was presented. */
+  certSerial: string | undefined;
   /** The whole ENV, for policies that need more (IV_PLAT, tls_serial_0, session_state…). */
   env: ClientEnv;
 }
@@ -48,6 +50,8 @@ export interface EstablishedFact {
   remotePort: number | undefined;
   commonName: string | undefined;
   username: string | undefined;
+  /** Serial of the client certificate (hex), when one was presented. */
+  certSerial: string | undefined;
   /** Unix ms, from `time_unix` (falls back to the observation time). */
   startedAt: number;
 }
@@ -93,6 +97,17 @@ interface TrackedSession {
   /** Set while a CONNECT/REAUTH awaits a decision. */
   pendingAuth: { kid: number; expiresAt: number } | undefined;
   clientIp: string | undefined;
+}
+
+/**
+ * The client certificate's serial (depth 0) as hex: OpenVPN's `tls_serial_hex_0` ("0a:1b:…"), else
+ * its decimal `tls_serial_0` converted. Revocation ends sessions by serial, not by common name.
+ */
+function certSerialOf(env: ClientEnv): string | undefined {
+  const hex = env.get('tls_serial_hex_0');
+  if (hex !== undefined && hex !== '') return hex;
+  const decimal = env.get('tls_serial_0');
+  return decimal !== undefined && /^\d{1,100}$/.test(decimal) ? BigInt(decimal).toString(16) : undefined;
 }
 
 export class SessionTracker {
@@ -252,6 +267,7 @@ export class SessionTracker {
       commonName: env.get('common_name'),
       untrustedIp: env.get('untrusted_ip') ?? env.get('untrusted_ip6'),
       untrustedPort: parseUnsigned(env.get('untrusted_port')),
+      certSerial: certSerialOf(env),
       env,
     };
   }
@@ -273,6 +289,7 @@ export class SessionTracker {
       remotePort,
       commonName: env.get('common_name'),
       username: env.get('username'),
+      certSerial: certSerialOf(env),
       startedAt: timeUnix === undefined ? now : timeUnix * 1000,
     };
   }

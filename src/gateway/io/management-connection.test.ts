@@ -47,6 +47,7 @@ test('attaches, releases the hold, authorizes, sees established, kills with HALT
     remotePort: 5555,
     commonName: 'alice',
     username: 'bob',
+    certSerial: '499602d2',
     startedAt: (fake.clients.get(cid)?.timeUnix ?? 0) * 1000,
   });
 

@@ -80,6 +80,7 @@ test('real openvpn: hold release, auth, ESTABLISHED, status 3, HALT kill, DISCON
       port,
       protocol: 'udp',
       username: true,
+      serverName: 'sluice-test-server',
       caPem: readFileSync(pki.ca, 'utf8'),
       certPem: readFileSync(pki.clientCert, 'utf8'),
       keyPem: readFileSync(pki.clientKey, 'utf8'),

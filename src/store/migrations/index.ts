@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialect.ts';
 import * as initial from './2026-11-25-001-initial.ts';
 import * as pendingIntents from './2026-11-25-002-pending-intents-index.ts';
+import * as certificateBinding from './2026-11-30-101-certificate-binding.ts';
 import * as passcodeAttempts from './2026-11-30-301-passcode-attempts.ts';
 
 interface MigrationModule {
@@ -12,5 +13,6 @@ interface MigrationModule {
 export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-25-001-initial', initial],
   ['2026-11-25-002-pending-intents-index', pendingIntents],
+  ['2026-11-30-101-certificate-binding', certificateBinding],
   ['2026-11-30-301-passcode-attempts', passcodeAttempts],
 ];

@@ -3,7 +3,7 @@ import type { RequestTypeProvider } from '../../type-provider.ts';
 import { Type } from 'typebox';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { StoredCertificate } from '../../../store/certificates.ts';
-import { revokeAndDisconnect } from '../../../domain/certificates/revocation.ts';
+import { deleteAndDisconnect, revokeAndDisconnect } from '../../../domain/certificates/revocation.ts';
 import { actorOf } from '../../auth.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
@@ -136,9 +136,9 @@ export function registerCertificateRoutes(root: FastifyInstance, services: AppSe
 
   app.delete('/v1/certificates/:id', {
     config: { action: 'certificate.write' },
-    schema: { operationId: 'delete_certificate', summary: 'Delete a certificate', description: 'Deletes a certificate no VPN server uses.', tags, params: Params, querystring: Query, response: { 202: Accepted('Deleted.'), ...errorResponses } },
+    schema: { operationId: 'delete_certificate', summary: 'Delete a certificate', description: 'Deletes a certificate no VPN server uses. A certificate a Sluice CA issued is revoked too (it stays on the CRL until it expires) and its live VPN sessions are disconnected.', tags, params: Params, querystring: Query, response: { 202: Accepted('Deleted.'), ...errorResponses } },
   }, async (request, reply) => {
-    await certs.delete(request.params.id);
+    await deleteAndDisconnect(services.ctx, certs, request.params.id, actorOf(request));
     return reply.code(202).send();
   });
 

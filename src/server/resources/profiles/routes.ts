@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
 import { Type } from 'typebox';
 import { fieldError } from '../../../errors/catalogue.ts';
-import { renderClientProfile } from '../../../gateway/openvpn-config.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
-import { hasMethod, type VpnServer } from '../../../domain/vpn-servers/model.ts';
+import { clientProfile } from './profile.ts';
 import { Id, VersionQuery, errorResponses, named } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 
@@ -22,28 +21,12 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
   const app = root.withTypeProvider<RequestTypeProvider>();
   const { ctx, certificates } = services;
 
-  /** The CA a client needs to verify this server: the issuer of the server certificate, or its chain. */
-  const serverCaPem = async (server: VpnServer): Promise<string> => {
-    const cert = await certificates.byCrn(server.certificateCrn, 'certificate.crn');
-    if (cert.issuer_id !== null) return (await certificates.get(cert.issuer_id)).certificate_pem;
-    return cert.intermediate_pem ?? cert.certificate_pem;
-  };
-
-  const profileSpec = (server: VpnServer, caPem: string) => ({
-    host: services.publicHost,
-    port: server.port,
-    protocol: server.protocol,
-    username: hasMethod(server, 'username'),
-    caPem,
-  });
-
   app.get('/v1/vpn_servers/:id/client_configuration', {
     config: { action: 'client_configuration.read', serverParam: 'id' },
     schema: { operationId: 'get_vpn_server_client_configuration', summary: 'Get the client profile of a VPN server', description: 'The OpenVPN profile (without a client certificate) for this server, as text.', tags, params: Params, querystring: Query, response: { 200: Profile('OpenVPN client profile.'), ...errorResponses } },
   }, async (request, reply) => {
     const server = await getVpnServer(ctx, request.params.id);
-    const profile = renderClientProfile(profileSpec(server, await serverCaPem(server)));
-    return reply.type('text/plain; charset=utf-8').send(profile);
+    return reply.type('text/plain; charset=utf-8').send(await clientProfile(services, server));
   });
 
   app.post('/v1/vpn_servers/:id/client_profile', {
@@ -51,7 +34,7 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     schema: {
       operationId: 'create_vpn_server_client_profile',
       summary: 'Issue a client certificate and return a ready-to-connect profile',
-      description: 'Sluice extension: issues a client certificate from the server\u2019s client CA and answers a profile with the certificate and key embedded.',
+      description: 'Sluice extension: issues a client certificate from the server\u2019s client CA, bound to this server (no other server accepts it), and answers a profile with the certificate and key embedded.',
       tags,
       params: Params,
       querystring: Query,
@@ -62,8 +45,10 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     const server = await getVpnServer(ctx, request.params.id);
     const auth = server.clientAuthentication.find((a) => a.method === 'certificate');
     if (!auth || auth.method !== 'certificate') throw fieldError('invalid_value', 'common_name', `VPN server ${server.name} does not use certificate authentication`);
-    const cert = await certificates.issue('client', auth.client_ca.crn, request.body.common_name, undefined);
-    const profile = renderClientProfile({ ...profileSpec(server, await serverCaPem(server)), certPem: cert.certificate_pem, keyPem: certificates.privateKeyOf(cert) });
+    // A profile that cannot be made must not leave an issued certificate behind.
+    await clientProfile(services, server);
+    const cert = await certificates.issue('client', auth.client_ca.crn, request.body.common_name, undefined, { vpnServerId: server.id });
+    const profile = await clientProfile(services, server, { certPem: cert.certificate_pem, keyPem: certificates.privateKeyOf(cert) });
     return reply.type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(profile);
   });
 }

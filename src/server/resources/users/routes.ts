@@ -105,7 +105,7 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
     schema: {
       operationId: 'update_user',
       summary: 'Disable, enable or change the roles of a user',
-      description: 'Disabling a user ends their live VPN sessions at once and refuses their reconnects.',
+      description: 'Disabling a user, or taking away their VPNClient role on a server, ends their live VPN sessions there at once and refuses their reconnects.',
       tags,
       params: UserParams,
       querystring: Query,
@@ -141,8 +141,8 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
     return reply.code(201).send({ id: record.id, name: record.name, created_at: toTimestamp(record.createdAt), apikey });
   });
 
-  app.delete('/v1/users/:id/api_keys/:key_id', { config: admin, schema: { operationId: 'delete_user_api_key', summary: 'Delete an API key', description: 'Deletes an API key; it can no longer be exchanged for tokens.', tags, params: KeyParams, querystring: Query, response: Deleted } }, async (request, reply) => {
-    await identity.deleteApiKey(request.params.id, request.params.key_id);
+  app.delete('/v1/users/:id/api_keys/:key_id', { config: admin, schema: { operationId: 'delete_user_api_key', summary: 'Delete an API key', description: 'Deletes an API key; it can no longer be exchanged for tokens. Deleting a user\u2019s last API key ends their live VPN sessions: without a key they may not connect.', tags, params: KeyParams, querystring: Query, response: Deleted } }, async (request, reply) => {
+    await identity.deleteApiKey(request.params.id, request.params.key_id, actorOf(request));
     return reply.code(202).send();
   });
 }

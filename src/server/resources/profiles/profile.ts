@@ -1,0 +1,54 @@
+import { SluiceError, fieldError } from '../../../errors/catalogue.ts';
+import { OpenVpnConfigError, renderClientProfile } from '../../../gateway/openvpn-config.ts';
+import { hasMethod, type VpnServer } from '../../../domain/vpn-servers/model.ts';
+import type { AppServices } from '../../services.ts';
+
+type ProfileServer = Pick<VpnServer, 'name' | 'certificateCrn' | 'port' | 'protocol' | 'clientAuthentication'>;
+
+/** Fields of the profile spec that come from the server certificate: a failure there is the certificate's. */
+const CERTIFICATE_FIELDS = new Set(['caPem', 'serverName']);
+
+/**
+ * What a client needs to trust the server and only it: the CA that issued the server certificate
+ * (or its chain, or itself when self-signed) and the certificate's common name to pin.
+ */
+async function serverTrust(services: AppServices, certificateCrn: string, field: string): Promise<{ caPem: string; serverName: string }> {
+  const { certificates } = services;
+  const cert = await certificates.byCrn(certificateCrn, field);
+  const caPem = cert.issuer_id !== null ? (await certificates.get(cert.issuer_id)).certificate_pem : (cert.intermediate_pem ?? cert.certificate_pem);
+  return { caPem, serverName: cert.subject_cn };
+}
+
+function render(services: AppServices, server: ProfileServer, trust: { caPem: string; serverName: string }, client?: { certPem: string; keyPem: string }): string {
+  return renderClientProfile({ host: services.publicHost, port: server.port, protocol: server.protocol, username: hasMethod(server, 'username'), ...trust, ...client });
+}
+
+/**
+ * The server's client profile. A certificate that cannot go into one (stored before certificates
+ * were checked for it) is the caller's 400, naming what to replace, never a 500.
+ */
+export async function clientProfile(services: AppServices, server: ProfileServer, client?: { certPem: string; keyPem: string }): Promise<string> {
+  const trust = await serverTrust(services, server.certificateCrn, 'certificate.crn');
+  try {
+    return render(services, server, trust, client);
+  } catch (error) {
+    if (error instanceof OpenVpnConfigError && CERTIFICATE_FIELDS.has(error.field)) {
+      throw new SluiceError('certificate_invalid', `the certificate of VPN server ${server.name} cannot go into a client profile (${error.message}); give the server another certificate (PATCH certificate.crn)`);
+    }
+    throw error;
+  }
+}
+
+/** Refuses, naming `field`, a server certificate that could not go into its servers' client profiles. */
+export async function assertProfileCertificate(services: AppServices, certificateCrn: string, field: string): Promise<void> {
+  const trust = await serverTrust(services, certificateCrn, field);
+  try {
+    render(services, { name: '', certificateCrn, port: 1194, protocol: 'udp', clientAuthentication: [] }, trust);
+  } catch (error) {
+    if (error instanceof OpenVpnConfigError && CERTIFICATE_FIELDS.has(error.field)) {
+      const what = error.field === 'serverName' ? 'its common name' : 'its CA certificate';
+      throw fieldError('certificate_invalid', field, `the certificate cannot go into client profiles: ${what} ${error.message.replace(/^\w+: /, '')}`, certificateCrn);
+    }
+    throw error;
+  }
+}
