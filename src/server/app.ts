@@ -6,7 +6,10 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
+import type { LimitsConfig } from '../config/limits.ts';
 import { registerAuth } from './auth.ts';
+import { registerHostPolicy } from './hosts.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import { ERRORS_DOC_PATH, sendError } from './errors.ts';
 import { finishOpenApi } from './openapi.ts';
 import { schemaCompiler } from './validation.ts';
@@ -27,6 +30,10 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Directory of the built console; served at / when present. */
   consoleDir?: string;
+  /** Origin hrefs are built on (`--public-url`); without it, a checked Host. */
+  publicUrl?: string | undefined;
+  /** Rates, connections and streams; the defaults are safe for a public endpoint. */
+  limits?: LimitsConfig;
 }
 
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -46,6 +53,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     ajv: { customOptions: {} },
     routerOptions: { maxParamLength: 200 },
   });
+  registerHostPolicy(app, { publicUrl: options.publicUrl, ownHosts: [services.publicHost, services.listenHost] });
   app.setValidatorCompiler(schemaCompiler);
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new SluiceError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
@@ -59,6 +67,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
+  await registerSecurityHeaders(app);
   await app.register(formbody);
   await app.register(swagger, {
     openapi: {

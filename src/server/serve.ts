@@ -11,6 +11,8 @@ import { ChangeBus } from '../domain/events/bus.ts';
 import { systemClock } from '../domain/shared/clock.ts';
 import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
 import { deleteExpiredPasscodes } from '../store/identity.ts';
+import { deleteExpiredTokenFamilies } from '../store/token-families.ts';
+import { deleteEndedCounters } from '../store/rate-limits.ts';
 import { openStore } from '../store/database.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { GatewayAgent } from '../gateway/agent/agent.ts';
@@ -57,7 +59,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 
   const app = await buildApp(
     { ctx, identity, certificates, publicHost: config.publicHost, listenHost: config.listenHost },
-    { logger: { level: config.logLevel }, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy, ...(config.consoleDir && { consoleDir: config.consoleDir }) },
+    { logger: { level: config.logLevel }, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy, ...(config.consoleDir && { consoleDir: config.consoleDir }), publicUrl: config.publicUrl, limits: config.limits },
   );
 
   const sweep = setInterval(() => {
@@ -65,6 +67,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       const removed = await sweepExpiredClients(ctx);
       if (removed > 0) logger.info({ removed }, 'auto-deleted disconnected clients');
       await deleteExpiredPasscodes(store.db, ctx.clock.now());
+      await deleteExpiredTokenFamilies(store.db, ctx.clock.now());
+      await deleteEndedCounters(store.db, ctx.clock.now());
       await sweepOldEvents(ctx, EVENT_RETENTION_MS);
     })().catch((err: unknown) => logger.error({ err }, 'retention sweep failed'));
   }, config.sweepIntervalMs);
