@@ -69,6 +69,11 @@ export class SluiceClient {
     return this.http.json('GET', '/identity/me');
   }
 
+  /** Ends this sign-in on the server: its refresh token and access tokens stop working everywhere. */
+  logout(): Promise<void> {
+    return this.http.empty('POST', '/identity/logout');
+  }
+
   createPasscode(): Promise<Passcode> {
     return this.http.json('POST', '/identity/passcode');
   }

@@ -15,6 +15,7 @@ import {
   listApiKeys,
   listUsers,
   replaceBindings,
+  setTokensValidAfter,
   setUserDisabled,
   type ApiKeyRecord,
   type User,
@@ -25,7 +26,11 @@ import { newId } from '../shared/ids.ts';
 import { disconnectMatching } from '../clients/lifecycle.ts';
 import type { DomainContext } from '../context.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
-import type { IssuedToken, TokenSigner } from './tokens.ts';
+import { findTokenFamily } from '../../store/token-families.ts';
+import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
+import type { TokenClaims, TokenSigner } from './tokens.ts';
+
+export type { TokenPair } from './refresh-tokens.ts';
 
 export interface IdentityOptions {
   passcodeTtlSeconds: number;
@@ -33,25 +38,23 @@ export interface IdentityOptions {
   principalCacheMs: number;
 }
 
-export interface TokenPair {
-  access: IssuedToken;
-  refresh: IssuedToken;
-}
-
 const API_KEY_BYTES = 32;
 
 export class IdentityService {
-  private readonly principals = new Map<string, { principal: Principal; until: number }>();
+  private readonly principals = new Map<string, { principal: Principal; tokensValidAfter: number; until: number }>();
+  private readonly families: TokenFamilies;
 
   constructor(
     private readonly ctx: DomainContext,
     private readonly signer: TokenSigner,
     private readonly options: IdentityOptions,
-  ) {}
+  ) {
+    this.families = new TokenFamilies(ctx, signer);
+  }
 
   async createUser(name: string, bindings: RoleBinding[]): Promise<User> {
     if (await findUserByName(this.ctx.store.db, name)) throw fieldError('name_conflict', 'name', `a user named ${name} already exists`, name);
-    const user: User = { id: newId(), name, disabled: false, createdAt: this.ctx.clock.now() };
+    const user: User = { id: newId(), name, disabled: false, createdAt: this.ctx.clock.now(), tokensValidAfter: 0 };
     await inTransaction(this.ctx.store.db, async (trx) => {
       await insertUser(trx, user);
       await replaceBindings(trx, user.id, bindings, newId);
@@ -73,6 +76,8 @@ export class IdentityService {
     const { user } = await this.getUser(id);
     await inTransaction(this.ctx.store.db, async (trx) => {
       if (changes.disabled !== undefined) await setUserDisabled(trx, id, changes.disabled);
+      // Enabling the user again must not revive what they held before the disable.
+      if (changes.disabled === true) await setTokensValidAfter(trx, id, this.ctx.clock.now());
       if (changes.bindings !== undefined) await replaceBindings(trx, id, changes.bindings, newId);
     });
     this.forget(id);
@@ -125,44 +130,61 @@ export class IdentityService {
     if (!key || !user || user.disabled) {
       throw new SluiceError('invalid_api_key', 'the API key is not valid', { name: 'apikey', type: 'field' });
     }
-    return this.issuePair(user.id, key.id);
+    return this.families.start(user.id, key.id);
   }
 
+  /** A new pair for a refresh token, which is used up; a replayed one ends its whole family. */
   async refresh(refreshToken: string): Promise<TokenPair> {
-    const claims = await this.signer.verify(refreshToken, 'refresh', this.ctx.clock.now()).catch(() => {
-      throw new SluiceError('invalid_api_key', 'the refresh token is not valid', { name: 'refresh_token', type: 'field' });
+    const claims = await this.families.verifyRefresh(refreshToken);
+    await this.principalFor(claims).catch(() => {
+      throw new SluiceError('invalid_api_key', 'the refresh token belongs to a disabled user, a deleted API key or an ended session', { name: 'refresh_token', type: 'field' });
     });
-    await this.principalFor(claims.userId, claims.apiKeyId);
-    return this.issuePair(claims.userId, claims.apiKeyId);
+    const pair = await this.families.rotate(claims);
+    this.forgetFamily(claims.familyId);
+    return pair;
   }
 
-  private async issuePair(userId: string, apiKeyId: string): Promise<TokenPair> {
-    const now = this.ctx.clock.now();
-    return {
-      access: await this.signer.issue({ userId, apiKeyId, kind: 'access' }, now),
-      refresh: await this.signer.issue({ userId, apiKeyId, kind: 'refresh' }, now),
-    };
+  /** Ends the sign-in the access token belongs to: its refresh token and every access token of it. */
+  async logout(accessToken: string): Promise<void> {
+    const claims = await this.signer.verify(accessToken, 'access', this.ctx.clock.now());
+    await this.families.end(claims.familyId);
+    this.forgetFamily(claims.familyId);
   }
 
   /** Verifies a bearer token and returns who it speaks for, with their current roles. */
   async authenticate(accessToken: string): Promise<Principal> {
     const claims = await this.signer.verify(accessToken, 'access', this.ctx.clock.now());
-    return this.principalFor(claims.userId, claims.apiKeyId);
+    return this.principalFor(claims);
   }
 
-  private async principalFor(userId: string, apiKeyId: string): Promise<Principal> {
-    const cacheKey = `${userId}/${apiKeyId}`;
+  /**
+   * Who a token speaks for, if its user, key and sign-in are still good. Cached briefly per
+   * sign-in so the hot path reads the store at most once per principalCacheMs; the user's
+   * tokens-valid-after mark is kept with it and compared per token.
+   */
+  private async principalFor(claims: TokenClaims): Promise<Principal> {
+    const { userId, apiKeyId, familyId } = claims;
+    const cacheKey = `${userId}/${apiKeyId}/${familyId}`;
     const now = this.ctx.clock.now();
-    const cached = this.principals.get(cacheKey);
-    if (cached && cached.until > now) return cached.principal;
-    const [user, key] = await Promise.all([findUser(this.ctx.store.db, userId), findApiKey(this.ctx.store.db, apiKeyId)]);
-    if (!user || user.disabled || !key || key.userId !== userId) {
-      throw new SluiceError('not_authenticated', 'the token belongs to a disabled user or a deleted API key');
+    let cached = this.principals.get(cacheKey);
+    if (!cached || cached.until <= now) {
+      const db = this.ctx.store.db;
+      const [user, key, family] = await Promise.all([findUser(db, userId), findApiKey(db, apiKeyId), findTokenFamily(db, familyId)]);
+      if (!user || user.disabled || !key || key.userId !== userId) {
+        throw new SluiceError('not_authenticated', 'the token belongs to a disabled user or a deleted API key');
+      }
+      if (!family || family.revokedAt !== null || family.userId !== userId) throw new SluiceError('not_authenticated', 'the token belongs to a session that has ended (logout or a reused refresh token)');
+      const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(db, userId) };
+      if (this.principals.size > 10_000) this.principals.clear();
+      cached = { principal, tokensValidAfter: user.tokensValidAfter, until: now + this.options.principalCacheMs };
+      this.principals.set(cacheKey, cached);
     }
-    const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, userId) };
-    if (this.principals.size > 10_000) this.principals.clear();
-    this.principals.set(cacheKey, { principal, until: now + this.options.principalCacheMs });
-    return principal;
+    if (claims.issuedAtMs <= cached.tokensValidAfter) throw new SluiceError('not_authenticated', 'the token was issued before its user was disabled; get a new one');
+    return cached.principal;
+  }
+
+  private forgetFamily(familyId: string): void {
+    for (const key of this.principals.keys()) if (key.endsWith(`/${familyId}`)) this.principals.delete(key);
   }
 
   private forget(userId: string): void {

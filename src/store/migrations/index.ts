@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialect.ts';
 import * as initial from './2026-11-25-001-initial.ts';
 import * as pendingIntents from './2026-11-25-002-pending-intents-index.ts';
+import * as tokenFamilies from './2026-11-30-201-token-families.ts';
+import * as rateLimits from './2026-11-30-202-rate-limits.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -11,4 +13,6 @@ interface MigrationModule {
 export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-25-001-initial', initial],
   ['2026-11-25-002-pending-intents-index', pendingIntents],
+  ['2026-11-30-201-token-families', tokenFamilies],
+  ['2026-11-30-202-rate-limits', rateLimits],
 ];

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { SluiceError } from '../../../errors/catalogue.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { TokenPair } from '../../../domain/identity/service.ts';
-import { principalOf } from '../../auth.ts';
+import { bearerOf, principalOf } from '../../auth.ts';
 import { ErrorSchema } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 
@@ -78,6 +78,20 @@ export function registerIdentityRoutes(root: FastifyInstance, services: AppServi
   }, async (request) => {
     const { passcode, expiresAt } = await identity.issuePasscode(principalOf(request).userId);
     return { passcode, expires_at: toTimestamp(expiresAt) };
+  });
+
+  app.post('/identity/logout', {
+    config: { action: 'authenticated' },
+    schema: {
+      operationId: 'logout',
+      summary: 'End this sign-in on the server',
+      description: 'Revokes the refresh token of the sign-in the bearer token belongs to and every access token issued with it, on every replica.',
+      tags,
+      response: { 204: Type.Null({ description: 'Signed out.' }), 401: ErrorSchema },
+    },
+  }, async (request, reply) => {
+    await identity.logout(bearerOf(request));
+    return reply.code(204).send();
   });
 
   app.get('/identity/me', {
