@@ -67,7 +67,8 @@ export type AgentRequest =
   | { type: 'session_ended'; serverId: string; session: EndedSessionReport }
   /** What the store holds as connected, for the agent to reconcile with OpenVPN's `status`. */
   | { type: 'stored_sessions'; serverId: string }
-  | { type: 'authorize'; serverId: string; username: string | undefined; password: string | undefined; commonName: string | undefined }
+  /** `remoteIp` is OpenVPN's untrusted_ip(6): failed attempts are counted per remote address. */
+  | { type: 'authorize'; serverId: string; username: string | undefined; password: string | undefined; commonName: string | undefined; remoteIp?: string | undefined }
   | { type: 'pending_kills'; serverId: string };
 
 export interface AgentReplies {

@@ -6,7 +6,8 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
-import type { LimitsConfig } from '../config/limits.ts';
+import { DEFAULT_LIMITS, type LimitsConfig } from '../config/limits.ts';
+import { HttpLimits } from './limits/rate-limits.ts';
 import { registerAuth } from './auth.ts';
 import { registerHostPolicy } from './hosts.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
@@ -22,6 +23,7 @@ import { registerClientEventRoutes } from './resources/client-events/routes.ts';
 import { registerCertificateRoutes } from './resources/certificates/routes.ts';
 import { registerIdentityRoutes } from './resources/identity/routes.ts';
 import { registerUserRoutes } from './resources/users/routes.ts';
+import { registerLockoutRoutes } from './resources/lockouts/routes.ts';
 
 export interface AppOptions {
   logger: FastifyServerOptions['logger'];
@@ -85,6 +87,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     },
   });
   registerAuth(app, services.identity);
+  const limits = new HttpLimits(services.ctx, options.limits ?? DEFAULT_LIMITS);
+  await limits.register(app);
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -98,7 +102,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   // The catalogue every error's `more_info` links into; public like the OpenAPI document.
   app.get(ERRORS_DOC_PATH, { schema: { hide: true } }, async (_request, reply) => reply.type('text/markdown; charset=utf-8').send(readFileSync(ERRORS_DOC, 'utf8')));
 
-  registerIdentityRoutes(app, services);
+  registerIdentityRoutes(app, services, limits);
   registerVpnServerRoutes(app, services);
   registerClientRoutes(app, services);
   registerClientEventRoutes(app, services);
@@ -106,6 +110,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   registerProfileRoutes(app, services);
   registerCertificateRoutes(app, services);
   registerUserRoutes(app, services);
+  registerLockoutRoutes(app, services);
 
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   if (existsSync(consoleDir)) {

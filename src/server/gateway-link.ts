@@ -92,7 +92,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         return { sessions: stored.map((c) => ({ sessionKey: c.sessionKey, startedAt: c.createdAt, bytesSent: c.bytesSent, bytesReceived: c.bytesReceived })) };
       }
       case 'authorize':
-        return this.authorize(request.serverId, request.username, request.password);
+        return this.authorize(request.serverId, request.username, request.password, request.remoteIp);
       case 'pending_kills': {
         const intents = await pendingIntents(ctx, request.serverId);
         return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
@@ -101,12 +101,12 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   }
 
   /** Certificates were checked by TLS and the CRL; username auth needs a valid one-time passcode. */
-  private async authorize(serverId: string, username: string | undefined, password: string | undefined): Promise<{ allow: true } | { allow: false; reason: string }> {
+  private async authorize(serverId: string, username: string | undefined, password: string | undefined, remoteIp: string | undefined): Promise<{ allow: true } | { allow: false; reason: string }> {
     const server = await findServer(this.ctx().store.db, serverId);
     if (!server || server.lifecycleState === 'deleting') return { allow: false, reason: 'VPN server is being deleted' };
     if (!hasMethod(server, 'username')) return { allow: true };
     if (!username || !password) return { allow: false, reason: 'user ID and passcode are required' };
-    const result = await this.identity.verifyVpnCredentials(serverId, username, password);
+    const result = await this.identity.verifyVpnCredentials(serverId, username, password, remoteIp);
     return result.ok ? { allow: true } : { allow: false, reason: result.reason };
   }
 

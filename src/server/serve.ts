@@ -47,7 +47,11 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   });
   const ctx: DomainContext = { store, clock: systemClock, bus: new ChangeBus(), gateway: link, accountId: await ensureAccountId(store.db) };
   const signer = new TokenSigner(deriveKey(master.key, 'token-signing'), { access: config.tokenTtlSeconds, refresh: 30 * 86_400 });
-  const identity = new IdentityService(ctx, signer, { passcodeTtlSeconds: config.passcodeTtlSeconds, principalCacheMs: 2000 });
+  const identity = new IdentityService(ctx, signer, {
+    passcodeTtlSeconds: config.passcodeTtlSeconds,
+    principalCacheMs: 2000,
+    vpnAuthLimits: { user: config.limits.vpnAuthUser, address: config.limits.vpnAuthAddress },
+  });
   const certificates = new CertificateService(ctx, master.key);
   late.deps = { ctx, identity, certificates };
 

@@ -66,7 +66,11 @@ export async function startHarness(dialect: TestDialect, options: HarnessOptions
   };
   const ctx: DomainContext = { store, clock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
   const masterKey = new Uint8Array(32).fill(7);
-  const identity = new IdentityService(ctx, new TokenSigner(new Uint8Array(32).fill(9), { access: 3600, refresh: 86_400 }), { passcodeTtlSeconds: 300, principalCacheMs: 0 });
+  const identity = new IdentityService(ctx, new TokenSigner(new Uint8Array(32).fill(9), { access: 3600, refresh: 86_400 }), {
+    passcodeTtlSeconds: 300,
+    principalCacheMs: 0,
+    vpnAuthLimits: { user: options.limits?.vpnAuthUser ?? DEFAULT_LIMITS.vpnAuthUser, address: options.limits?.vpnAuthAddress ?? DEFAULT_LIMITS.vpnAuthAddress },
+  });
   const certificates = new CertificateService(ctx, masterKey);
   await ensureAdministrator(store.db, identity, dataDir, ADMIN_KEY);
   const app = await buildApp({ ctx, identity, certificates, publicHost: 'vpn.example.test', listenHost: '127.0.0.1' }, {

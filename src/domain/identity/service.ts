@@ -28,6 +28,7 @@ import type { DomainContext } from '../context.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import { findTokenFamily } from '../../store/token-families.ts';
 import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
+import { VpnAuthLockouts, type VpnAuthLimits } from './lockouts.ts';
 import type { TokenClaims, TokenSigner } from './tokens.ts';
 
 export type { TokenPair } from './refresh-tokens.ts';
@@ -36,6 +37,8 @@ export interface IdentityOptions {
   passcodeTtlSeconds: number;
   /** How long a resolved principal is reused before roles and key are read again. */
   principalCacheMs: number;
+  /** Failed VPN username authentications that lock a user or an address out; off when absent. */
+  vpnAuthLimits?: VpnAuthLimits;
 }
 
 const API_KEY_BYTES = 32;
@@ -43,6 +46,8 @@ const API_KEY_BYTES = 32;
 export class IdentityService {
   private readonly principals = new Map<string, { principal: Principal; tokensValidAfter: number; until: number }>();
   private readonly families: TokenFamilies;
+  /** Lockouts after failed VPN username authentications; lifted by an Administrator. */
+  readonly lockouts: VpnAuthLockouts;
 
   constructor(
     private readonly ctx: DomainContext,
@@ -50,6 +55,7 @@ export class IdentityService {
     private readonly options: IdentityOptions,
   ) {
     this.families = new TokenFamilies(ctx, signer);
+    this.lockouts = new VpnAuthLockouts(ctx, options.vpnAuthLimits ?? { user: null, address: null });
   }
 
   async createUser(name: string, bindings: RoleBinding[]): Promise<User> {
@@ -202,8 +208,18 @@ export class IdentityService {
   /**
    * The gateway's question on CONNECT: may this username with this passcode use this server?
    * The passcode is consumed only when every other check passed, so a wrong server does not burn it.
+   * Every refusal counts against the user and the remote address; a locked-out one is refused first.
    */
-  async verifyVpnCredentials(serverId: string, username: string, passcode: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
+  async verifyVpnCredentials(serverId: string, username: string, passcode: string, remoteAddress?: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
+    const lockedOut = await this.lockouts.refusal(username, remoteAddress);
+    if (lockedOut) return { ok: false, reason: lockedOut };
+    const result = await this.checkVpnCredentials(serverId, username, passcode);
+    if (result.ok) await this.lockouts.succeeded(username);
+    else await this.lockouts.failed(username, remoteAddress);
+    return result;
+  }
+
+  private async checkVpnCredentials(serverId: string, username: string, passcode: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
     const user = await findUserByName(this.ctx.store.db, username);
     if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
     const principal: Principal = { userId: user.id, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, user.id) };

@@ -339,7 +339,7 @@ export class ServerRuntime {
     if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
     switch (fact.type) {
       case 'auth_request':
-        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName));
+        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName, fact.untrustedIp));
         return;
       case 'established':
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
@@ -362,9 +362,9 @@ export class ServerRuntime {
    * A REAUTH is the hourly TLS renegotiation of a session that already passed: the one-time
    * passcode it repeats is spent, and the certificate is checked again by TLS and the CRL.
    */
-  private async decide(reauth: boolean, username: string | undefined, password: string | undefined, commonName: string | undefined): Promise<AuthDecision> {
+  private async decide(reauth: boolean, username: string | undefined, password: string | undefined, commonName: string | undefined, remoteIp: string | undefined): Promise<AuthDecision> {
     if (reauth) return { allow: true };
-    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName });
+    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName, remoteIp });
     if (!decision.allow) return { allow: false, reason: decision.reason, clientReason: 'AUTH_FAILED' };
     const routes = this.spec?.splitTunnel ? this.spec.routes.filter((r) => r.action !== 'drop') : [];
     const config = routes.map((r) => {
