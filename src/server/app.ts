@@ -8,6 +8,14 @@ import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from '../config/limits.ts';
 import { HttpLimits } from './limits/rate-limits.ts';
+import { guardConnections, serverTimeouts, type ConnectionStats } from './limits/connections.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Open and refused connections of this server (see limits/connections.ts). */
+    connectionStats: ConnectionStats;
+  }
+}
 import { registerAuth } from './auth.ts';
 import { registerHostPolicy } from './hosts.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
@@ -45,6 +53,7 @@ const ERRORS_DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.apikey', 'req.body.refresh_token', 'req.body.password'];
 
 export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
+  const limitsConfig = options.limits ?? DEFAULT_LIMITS;
   const loggerOption = options.logger === false || options.logger === undefined ? false : { ...(typeof options.logger === 'object' ? options.logger : {}), redact: REDACT };
   const app = Fastify({
     logger: loggerOption,
@@ -54,7 +63,9 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     requestIdHeader: false,
     ajv: { customOptions: {} },
     routerOptions: { maxParamLength: 200 },
+    ...serverTimeouts(limitsConfig),
   });
+  app.decorate('connectionStats', guardConnections(app.server, limitsConfig));
   registerHostPolicy(app, { publicUrl: options.publicUrl, ownHosts: [services.publicHost, services.listenHost] });
   app.setValidatorCompiler(schemaCompiler);
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
@@ -87,7 +98,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     },
   });
   registerAuth(app, services.identity);
-  const limits = new HttpLimits(services.ctx, options.limits ?? DEFAULT_LIMITS);
+  const limits = new HttpLimits(services.ctx, limitsConfig);
   await limits.register(app);
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
@@ -105,7 +116,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   registerIdentityRoutes(app, services, limits);
   registerVpnServerRoutes(app, services);
   registerClientRoutes(app, services);
-  registerClientEventRoutes(app, services);
+  registerClientEventRoutes(app, services, { perToken: limits.config.maxStreamsPerToken, perServer: limits.config.maxStreamsPerServer });
   registerVpnServerRouteRoutes(app, services);
   registerProfileRoutes(app, services);
   registerCertificateRoutes(app, services);

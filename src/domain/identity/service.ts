@@ -46,6 +46,7 @@ const API_KEY_BYTES = 32;
 export class IdentityService {
   private readonly principals = new Map<string, { principal: Principal; tokensValidAfter: number; until: number }>();
   private readonly families: TokenFamilies;
+  private readonly userChanges = new Set<(userId: string) => void>();
   /** Lockouts after failed VPN username authentications; lifted by an Administrator. */
   readonly lockouts: VpnAuthLockouts;
 
@@ -193,7 +194,17 @@ export class IdentityService {
     for (const key of this.principals.keys()) if (key.endsWith(`/${familyId}`)) this.principals.delete(key);
   }
 
+  /**
+   * Calls `listener` with a user's id whenever their roles, keys, enabled state or existence
+   * change on this replica, so holders of long-lived access (event streams) re-check at once.
+   */
+  onUserChanged(listener: (userId: string) => void): () => void {
+    this.userChanges.add(listener);
+    return () => this.userChanges.delete(listener);
+  }
+
   private forget(userId: string): void {
+    for (const listener of this.userChanges) queueMicrotask(() => listener(userId));
     for (const key of this.principals.keys()) if (key.startsWith(`${userId}/`)) this.principals.delete(key);
   }
 
