@@ -21,7 +21,8 @@ export interface VpnClientProcess {
   stop(): Promise<void>;
 }
 
-export function startVpnClient(profile: string, credentials?: { username: string; password: string }): VpnClientProcess {
+/** `extraArgs` come last, so they override the defaults above (e.g. `--auth-retry nointeract`). */
+export function startVpnClient(profile: string, credentials?: { username: string; password: string }, extraArgs: string[] = []): VpnClientProcess {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-client-'));
   const config = join(dir, 'client.ovpn');
   writeFileSync(config, profile, { mode: 0o600 });
@@ -31,6 +32,7 @@ export function startVpnClient(profile: string, credentials?: { username: string
     writeFileSync(auth, `${credentials.username}\n${credentials.password}\n`, { mode: 0o600 });
     args.push('--auth-user-pass', auth);
   }
+  args.push(...extraArgs);
   const child: ChildProcess = spawn('openvpn', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let running = true;
