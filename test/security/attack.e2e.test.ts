@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
+import { cliEnv, runCli } from '../cli/helpers.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 
 const APIKEY_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
@@ -136,7 +137,14 @@ for (const dialect of testDialects()) {
       await refused.exited;
       assert.match(refused.output(), /AUTH_FAILED/, 'while locked out even a right passcode is refused');
 
-      assert.equal((await api.call('DELETE', `/v1/vpn_lockouts/${String(lockout.id)}`)).status, 204);
+      // The operator sees and lifts it with the CLI.
+      const env = cliEnv({ SLUICE_ENDPOINT: sluice.url, SLUICE_API_KEY: sluice.adminApiKey });
+      const listed = await runCli(['vpn-lockouts'], { env });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, new RegExp(`${String(lockout.id)}\\s+user\\s+mallory-target\\s+${budget}\\s`));
+      const lifted = await runCli(['vpn-lockout-delete', String(lockout.id)], { env });
+      assert.equal(lifted.code, 0, lifted.stderr);
+      assert.equal((await api.ok('GET', '/v1/vpn_lockouts')).lockouts.length, 0);
       const again = await victim.ok('POST', '/identity/passcode');
       const admitted = startVpnClient(profile, { username: 'mallory-target', password: String(again.passcode) });
       clients.push(admitted);
