@@ -7,9 +7,16 @@ import type { DomainContext } from '../../src/domain/context.ts';
 import { testDialects } from '../support/dialects.ts';
 import { json, startHarness, VERSION, type Harness } from '../support/app-harness.ts';
 
+/** Every stream a test opened, aborted at its end so a stream that never closes cannot hang the close. */
+const opened: AbortController[] = [];
+const abortAll = (): void => {
+  for (const c of opened.splice(0)) c.abort();
+};
+
 /** Opens a stream and resolves with the ms from `since()` to the stream's end (or -1 after 10 s). */
 async function openStream(url: string, serverId: string, token: string): Promise<{ ended: (since: () => number) => Promise<number>; abort: () => void }> {
   const controller = new AbortController();
+  opened.push(controller);
   const res = await fetch(`${url}/v1/vpn_servers/${serverId}/client_events?${VERSION}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
   assert.equal(res.status, 200);
   const reader = res.body!.getReader();
@@ -66,6 +73,7 @@ for (const dialect of testDialects()) {
           untouched.abort();
         }
       } finally {
+        abortAll();
         await h.close();
       }
     });
@@ -86,6 +94,7 @@ for (const dialect of testDialects()) {
         const ms = await expiring.ended(() => advancedAt);
         assert.ok(ms >= 0 && ms < 2000, `expired token: closed after ${ms} ms`);
       } finally {
+        abortAll();
         await h.close();
       }
     });
@@ -117,6 +126,7 @@ for (const dialect of testDialects()) {
         assert.ok(during <= 6, `20 streams read the store ${during} times in 3 s`);
       } finally {
         for (const s of streams) s.abort();
+        abortAll();
         await app.close();
         await h.close();
       }
