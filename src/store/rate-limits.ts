@@ -33,6 +33,13 @@ export async function readCounter(db: Executor, key: string, now: number): Promi
   return row && { hits: Number(row.hits), resetAt: Number(row.reset_at) };
 }
 
+/** The open counters among `keys`, in one read. */
+export async function readCounters(db: Executor, keys: readonly string[], now: number): Promise<Map<string, Counter>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('rate_limits').select(['key', 'hits', 'reset_at']).where('key', 'in', keys).where('reset_at', '>', now).execute();
+  return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: Number(r.reset_at) }]));
+}
+
 /** Moves the end of a counter's window (a lockout lasts its full length from the failure that set it). */
 export async function extendCounter(db: Executor, key: string, resetAt: number): Promise<void> {
   await db.updateTable('rate_limits').set({ reset_at: resetAt }).where('key', '=', key).execute();

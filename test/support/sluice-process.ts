@@ -27,6 +27,7 @@ export interface StartOptions {
   dataDir?: string;
   /** Extra `sluice serve` flags. */
   args?: string[];
+  /** Default 90 s: on a shared, loaded machine start-up alone has taken over 30 s. */
   timeoutMs?: number;
 }
 
@@ -59,7 +60,7 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`sluice serve did not become ready within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
+    const deadline = setTimeout(() => reject(new Error(`sluice serve did not become ready within ${options.timeoutMs ?? 90_000} ms:\n${output}`)), options.timeoutMs ?? 90_000);
     const check = (): void => {
       const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sluice ready"/.exec(output);
       if (match?.[1]) {

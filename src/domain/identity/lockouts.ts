@@ -1,5 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import type { DomainContext } from '../context.ts';
+import type { Clock } from '../shared/clock.ts';
+import { readCounters } from '../../store/rate-limits.ts';
+import type { Executor } from '../../store/database.ts';
 import { FailureBudget, type Rate } from '../limits/failure-budget.ts';
 
 export interface VpnAuthLimits {
@@ -49,18 +52,33 @@ function describe(subject: string): { kind: Lockout['kind']; subject: string } {
 export class VpnAuthLockouts {
   private readonly users: FailureBudget;
   private readonly addresses: FailureBudget;
+  private readonly db: Executor;
+  private readonly clock: Clock;
 
   constructor(ctx: DomainContext, limits: VpnAuthLimits) {
     this.users = new FailureBudget(ctx, 'vpnauth-user', limits.user);
     this.addresses = new FailureBudget(ctx, 'vpnauth-address', limits.address);
+    this.db = ctx.store.db;
+    this.clock = ctx.clock;
   }
 
-  /** Why the attempt is refused before its passcode is looked at; undefined when it may go on. */
-  async refusal(username: string, remoteAddress: string | undefined): Promise<string | undefined> {
-    if ((await this.users.lockedFor([userSubject(username)])) !== undefined) return 'user is locked out after too many failed attempts';
+  /**
+   * Why the attempt is refused before its passcode is looked at (undefined when it may go on), and
+   * whether the user has failures a success should clear. One read of the store for both.
+   */
+  async check(username: string, remoteAddress: string | undefined): Promise<{ refusal: string | undefined; userHasFailures: boolean }> {
+    if (!this.users.rate && !this.addresses.rate) return { refusal: undefined, userHasFailures: false };
+    const userKey = this.users.key(userSubject(username));
     const address = addressSubject(remoteAddress);
-    if (address && (await this.addresses.lockedFor([address])) !== undefined) return `remote address ${remoteAddress ?? ''} is locked out after too many failed attempts`;
-    return undefined;
+    const addressKey = address && this.addresses.key(address);
+    const counters = await readCounters(this.db, addressKey ? [userKey, addressKey] : [userKey], this.clock.now());
+    const user = counters.get(userKey);
+    const userHasFailures = user !== undefined && user.hits > 0;
+    if (this.users.lockedBy(user) !== undefined) return { refusal: 'user is locked out after too many failed attempts', userHasFailures };
+    if (addressKey && this.addresses.lockedBy(counters.get(addressKey)) !== undefined) {
+      return { refusal: `remote address ${remoteAddress ?? ''} is locked out after too many failed attempts`, userHasFailures };
+    }
+    return { refusal: undefined, userHasFailures };
   }
 
   async failed(username: string, remoteAddress: string | undefined): Promise<void> {
@@ -71,7 +89,7 @@ export class VpnAuthLockouts {
 
   /** A right passcode clears the user's failures (not the address's: others may guess from it). */
   async succeeded(username: string): Promise<void> {
-    if (this.users.rate) await this.users.forgive(userSubject(username));
+    await this.users.forgive(userSubject(username));
   }
 
   async list(): Promise<Lockout[]> {

@@ -222,11 +222,11 @@ export class IdentityService {
    * Every refusal counts against the user and the remote address; a locked-out one is refused first.
    */
   async verifyVpnCredentials(serverId: string, username: string, passcode: string, remoteAddress?: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
-    const lockedOut = await this.lockouts.refusal(username, remoteAddress);
-    if (lockedOut) return { ok: false, reason: lockedOut };
+    const { refusal, userHasFailures } = await this.lockouts.check(username, remoteAddress);
+    if (refusal) return { ok: false, reason: refusal };
     const result = await this.checkVpnCredentials(serverId, username, passcode);
-    if (result.ok) await this.lockouts.succeeded(username);
-    else await this.lockouts.failed(username, remoteAddress);
+    if (!result.ok) await this.lockouts.failed(username, remoteAddress);
+    else if (userHasFailures) await this.lockouts.succeeded(username);
     return result;
   }
 

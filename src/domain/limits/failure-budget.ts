@@ -1,5 +1,5 @@
 import { RateLimitedError } from '../../errors/catalogue.ts';
-import { countersAtLeast, deleteCounter, extendCounter, hitCounter, readCounter } from '../../store/rate-limits.ts';
+import { countersAtLeast, deleteCounter, extendCounter, hitCounter, readCounters, type Counter } from '../../store/rate-limits.ts';
 import type { DomainContext } from '../context.ts';
 
 /** `max` per `windowMs` (the shape of the configured limits; null switches a budget off). */
@@ -28,18 +28,24 @@ export class FailureBudget {
     readonly rate: Rate | null,
   ) {}
 
-  private key(subject: string): string {
+  key(subject: string): string {
     return `${this.namespace}:${subject}`;
   }
 
-  /** Ms until the first locked subject may try again; undefined when none is locked. */
+  /** Ms until the subject may try again, from its counter; undefined when it is not locked. */
+  lockedBy(counter: Counter | undefined): number | undefined {
+    if (!this.rate || !counter || counter.hits < this.rate.max) return undefined;
+    return counter.resetAt - this.ctx.clock.now();
+  }
+
+  /** Ms until the first locked subject may try again; undefined when none is locked. One read. */
   async lockedFor(subjects: readonly string[]): Promise<number | undefined> {
     if (!this.rate) return undefined;
-    const now = this.ctx.clock.now();
+    const counters = await readCounters(this.ctx.store.db, subjects.map((s) => this.key(s)), this.ctx.clock.now());
     let longest: number | undefined;
-    for (const subject of subjects) {
-      const counter = await readCounter(this.ctx.store.db, this.key(subject), now);
-      if (counter && counter.hits >= this.rate.max) longest = Math.max(longest ?? 0, counter.resetAt - now);
+    for (const counter of counters.values()) {
+      const wait = this.lockedBy(counter);
+      if (wait !== undefined) longest = Math.max(longest ?? 0, wait);
     }
     return longest;
   }
