@@ -8,6 +8,7 @@ import { TestApi } from '../../test/support/api-client.ts';
 import { killAll, openvpnPids } from '../../test/support/sluice-process.ts';
 import { installFakeOpenvpn } from '../fake-openvpn/binary.ts';
 import { BENCH_ADMIN_KEY } from './api.ts';
+import { BENCH_LIMITS } from './sluice-serve.ts';
 import type { Cleanup } from './cleanup.ts';
 
 export interface EmbeddedSluice {
@@ -32,7 +33,7 @@ export async function startEmbeddedSluice(cleanup: Cleanup, dialect: TestDialect
   // The fake "openvpn" processes are detached (as real ones are) and outlive close(): kill them by pid.
   cleanup.add('stop fake openvpn', () => killAll(openvpnPids(dataDir)));
   const binary = installFakeOpenvpn(dataDir);
-  const env = { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY };
+  const env = { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, ...BENCH_LIMITS };
   const config = loadServeConfig(
     { listen: '127.0.0.1:0', 'data-dir': dataDir, database: database.url, 'openvpn-binary': binary, 'log-level': 'error', 'console-dir': join(dataDir, 'no-console') },
     env,

@@ -27,13 +27,24 @@ export interface ServeProcess {
  * collects output in the parent's memory, which would bill the benchmark process for every
  * request log line Sluice writes at the default level.)
  */
+/**
+ * A benchmark is one client driving Sluice as hard as it can with one token from one address:
+ * exactly what the rate limits are for. They are switched off here, so the figures measure the
+ * work, not the limiter's refusals.
+ */
+export const BENCH_LIMITS = {
+  SLUICE_LIMIT_TOKEN_REQUESTS: 'off',
+  SLUICE_LIMIT_PASSCODES: 'off',
+  SLUICE_LIMIT_TOKEN_GRANTS: 'off',
+};
+
 export async function startServe(cleanup: Cleanup, env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-serve-'));
   cleanup.add('remove serve data dir', () => rmSync(dataDir, { recursive: true, force: true }));
   const logFile = join(dataDir, 'serve.log');
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [...profiling(), '--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec', SLUICE_CONSOLE_DIR: join(dataDir, 'no-console'), ...env },
+    env: { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec', SLUICE_CONSOLE_DIR: join(dataDir, 'no-console'), ...BENCH_LIMITS, ...env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

@@ -61,6 +61,9 @@ export function buildProgram(io: Io): Command {
   act(withOutput(verb('target', 'show the endpoint, user and account in use')), () => import('./commands/target.ts'), (_, o) => ({ output: o.output as string | undefined }));
   act(withOutput(verb('passcode', 'print a one-time passcode for username authentication')), () => import('./commands/passcode.ts'), (_, o) => ({ output: o.output as string | undefined }));
 
+  act(withOutput(verb('vpn-lockouts', 'list users and addresses locked out of username authentication (Sluice)')), () => import('./commands/vpn-lockouts.ts'), (_, o) => ({ output: o.output as string | undefined }));
+  act(verb('vpn-lockout-delete', 'lift lockouts (Sluice)').argument('<id...>', 'lockout ids'), () => import('./commands/vpn-lockout-delete.ts'), (a) => ({ ids: a }));
+
   // --- servers --------------------------------------------------------------------------------
   act(withOutput(verb('vpn-servers', 'list VPN servers')), () => import('./commands/vpn-servers.ts'), (_, o) => ({ output: o.output as string | undefined }));
   act(withOutput(verb('vpn-server', 'show a VPN server').argument('<server>', 'server id or name')), () => import('./commands/vpn-server.ts'), (a, o) => ({ server: first(a), output: o.output as string | undefined }));

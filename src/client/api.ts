@@ -7,6 +7,7 @@ import type {
   Collection,
   Identity,
   Passcode,
+  VpnLockout,
   VpnServer,
   VpnServerClient,
   VpnServerPatch,
@@ -67,6 +68,20 @@ export class SluiceClient {
 
   me(): Promise<Identity> {
     return this.http.json('GET', '/identity/me');
+  }
+
+  /** Ends this sign-in on the server: its refresh token and access tokens stop working everywhere. */
+  logout(): Promise<void> {
+    return this.http.empty('POST', '/identity/logout');
+  }
+
+  async listVpnLockouts(): Promise<VpnLockout[]> {
+    return (await this.http.json<{ vpn_lockouts: VpnLockout[] }>('GET', '/v1/vpn_lockouts')).vpn_lockouts;
+  }
+
+  /** Lets a locked-out user or address try again at once. */
+  deleteVpnLockout(id: string): Promise<void> {
+    return this.http.empty('DELETE', `/v1/vpn_lockouts/${encodeURIComponent(id)}`);
   }
 
   createPasscode(): Promise<Passcode> {

@@ -149,6 +149,15 @@ export interface Identity {
   roles: { role: string; vpn_server_id?: string | null }[];
 }
 
+/** A user or remote address locked out of VPN username authentication (Sluice). */
+export interface VpnLockout {
+  id: string;
+  kind: 'user' | 'address';
+  subject: string;
+  failures: number;
+  locked_until: string;
+}
+
 export interface Passcode {
   passcode: string;
   expires_at: string;

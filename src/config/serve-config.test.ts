@@ -34,3 +34,28 @@ test('every problem is reported at once', () => {
 test('openvpn args split like a shell', () => {
   assert.deepEqual(splitArgs('--ifconfig-noexec --route-noexec --setenv X "a b"'), ['--ifconfig-noexec', '--route-noexec', '--setenv', 'X', 'a b']);
 });
+
+test('limits have safe defaults and take COUNT/DURATION or off', () => {
+  const defaults = loadServeConfig({}, {}, '/srv').limits;
+  assert.deepEqual(defaults.tokenGrants, { max: 30, windowMs: 60_000 });
+  assert.ok(defaults.maxConnectionsPerAddress > 0 && defaults.headersTimeoutMs <= defaults.requestTimeoutMs);
+  const config = loadServeConfig({ 'limit-passcodes': '3/10s', 'public-url': 'https://vpn.example.com/' }, { SLUICE_LIMIT_TOKEN_REQUESTS: 'off', SLUICE_MAX_CONNECTIONS: '10' }, '/srv');
+  assert.deepEqual(config.limits.passcodes, { max: 3, windowMs: 10_000 });
+  assert.equal(config.limits.tokenRequests, null);
+  assert.equal(config.limits.maxConnections, 10);
+  assert.equal(config.publicUrl, 'https://vpn.example.com');
+});
+
+test('bad limits and public URLs are named, all at once', () => {
+  try {
+    loadServeConfig({ 'limit-key-failures': '10 per minute', 'public-url': 'https://x.example/api?q=1' }, { SLUICE_LIMIT_VPN_AUTH_USER: '0/1m', SLUICE_HEADERS_TIMEOUT_MS: '60000', SLUICE_REQUEST_TIMEOUT_MS: '5000' });
+    assert.fail('expected a ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.problems.length, 4, error.message);
+    assert.match(error.message, /--limit-key-failures \/ SLUICE_LIMIT_KEY_FAILURES must be COUNT\/DURATION/);
+    assert.match(error.message, /SLUICE_LIMIT_VPN_AUTH_USER/);
+    assert.match(error.message, /--public-url/);
+    assert.match(error.message, /headers-timeout/);
+  }
+});

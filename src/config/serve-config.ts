@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_LIMITS, formatRate, parseRate, type LimitsConfig, type Rate } from './limits.ts';
 
 /** Everything `sluice serve` can be told, after defaults. One schema; every problem reported at once. */
 export interface ServeConfig {
@@ -20,6 +21,9 @@ export interface ServeConfig {
   consoleDir: string | undefined;
   /** Seconds health stays `degraded` after OpenVPN crashed and came back. */
   degradedSeconds: number;
+  /** Origin `href`s are built from (e.g. https://vpn.example.com); undefined = a validated Host. */
+  publicUrl: string | undefined;
+  limits: LimitsConfig;
 }
 
 /** Flag name → environment variable. A flag wins over its variable. */
@@ -39,6 +43,20 @@ export const SERVE_OPTIONS = {
   'body-limit': 'SLUICE_BODY_LIMIT_BYTES',
   'console-dir': 'SLUICE_CONSOLE_DIR',
   'degraded-seconds': 'SLUICE_DEGRADED_SECONDS',
+  'public-url': 'SLUICE_PUBLIC_URL',
+  'limit-token-grants': 'SLUICE_LIMIT_TOKEN_GRANTS',
+  'limit-key-failures': 'SLUICE_LIMIT_KEY_FAILURES',
+  'limit-passcodes': 'SLUICE_LIMIT_PASSCODES',
+  'limit-vpn-auth-user': 'SLUICE_LIMIT_VPN_AUTH_USER',
+  'limit-vpn-auth-address': 'SLUICE_LIMIT_VPN_AUTH_ADDRESS',
+  'limit-token-requests': 'SLUICE_LIMIT_TOKEN_REQUESTS',
+  'max-connections': 'SLUICE_MAX_CONNECTIONS',
+  'max-connections-per-address': 'SLUICE_MAX_CONNECTIONS_PER_ADDRESS',
+  'headers-timeout': 'SLUICE_HEADERS_TIMEOUT_MS',
+  'request-timeout': 'SLUICE_REQUEST_TIMEOUT_MS',
+  'idle-timeout': 'SLUICE_IDLE_TIMEOUT_MS',
+  'max-streams-per-token': 'SLUICE_MAX_STREAMS_PER_TOKEN',
+  'max-streams-per-server': 'SLUICE_MAX_STREAMS_PER_SERVER',
 } as const;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
 
@@ -69,6 +87,53 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
     return fallback;
   }
   return value;
+}
+
+/** An http(s) origin without path, query or credentials; hrefs are built on it. */
+function parsePublicUrl(name: string, text: string | undefined, problems: string[]): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    problems.push(`${name} must be an http(s) URL with no path, query or credentials (e.g. https://vpn.example.com), got "${text}"`);
+    return undefined;
+  }
+  return url.origin;
+}
+
+function rate(name: string, text: string | undefined, fallback: Rate | null, problems: string[]): Rate | null {
+  if (text === undefined) return fallback;
+  const parsed = parseRate(text);
+  if (parsed === undefined) {
+    problems.push(`${name} must be COUNT/DURATION (e.g. ${formatRate(fallback ?? { max: 30, windowMs: 60_000 })}; units ms, s, m, h; 1 s to 7 days) or off, got "${text}"`);
+    return fallback;
+  }
+  return parsed;
+}
+
+function loadLimits(get: (option: ServeOption) => string | undefined, label: (option: ServeOption) => string, problems: string[]): LimitsConfig {
+  const d = DEFAULT_LIMITS;
+  const r = (option: ServeOption, fallback: Rate | null): Rate | null => rate(label(option), get(option), fallback, problems);
+  const n = (option: ServeOption, fallback: number, min: number, max: number): number => integer(label(option), get(option), fallback, min, max, problems);
+  return {
+    tokenGrants: r('limit-token-grants', d.tokenGrants),
+    keyFailures: r('limit-key-failures', d.keyFailures),
+    passcodes: r('limit-passcodes', d.passcodes),
+    vpnAuthUser: r('limit-vpn-auth-user', d.vpnAuthUser),
+    vpnAuthAddress: r('limit-vpn-auth-address', d.vpnAuthAddress),
+    tokenRequests: r('limit-token-requests', d.tokenRequests),
+    maxConnections: n('max-connections', d.maxConnections, 0, 1_000_000),
+    maxConnectionsPerAddress: n('max-connections-per-address', d.maxConnectionsPerAddress, 0, 1_000_000),
+    headersTimeoutMs: n('headers-timeout', d.headersTimeoutMs, 1000, 600_000),
+    requestTimeoutMs: n('request-timeout', d.requestTimeoutMs, 1000, 3_600_000),
+    idleTimeoutMs: n('idle-timeout', d.idleTimeoutMs, 1000, 3_600_000),
+    maxStreamsPerToken: n('max-streams-per-token', d.maxStreamsPerToken, 0, 100_000),
+    maxStreamsPerServer: n('max-streams-per-server', d.maxStreamsPerServer, 0, 1_000_000),
+  };
 }
 
 /** Splits an argument string the way a shell would for simple cases: spaces, with "…" or '…' quoting. */
@@ -117,7 +182,12 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     bodyLimitBytes: integer(label('body-limit'), get('body-limit'), 1_048_576, 1024, 64 * 1_048_576, problems),
     consoleDir: get('console-dir'),
     degradedSeconds: integer(label('degraded-seconds'), get('degraded-seconds'), 60, 0, 86_400, problems),
+    publicUrl: parsePublicUrl(label('public-url'), get('public-url'), problems),
+    limits: loadLimits(get, label, problems),
   };
+  if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
+    problems.push(`${label('headers-timeout')} (${config.limits.headersTimeoutMs}) must not exceed ${label('request-timeout')} (${config.limits.requestTimeoutMs})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -63,6 +63,18 @@ export class SluiceError extends Error {
   }
 }
 
+/** `rate_limited` with the seconds after which trying again can succeed (sent as Retry-After). */
+export class RateLimitedError extends SluiceError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    target?: ErrorTarget,
+  ) {
+    super('rate_limited', message, target);
+    this.name = 'RateLimitedError';
+  }
+}
+
 export const fieldError = (code: ErrorCode, field: string, message: string, value?: unknown): SluiceError =>
   new SluiceError(code, message, value === undefined ? { name: field, type: 'field' } : { name: field, type: 'field', value });
 

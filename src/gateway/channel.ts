@@ -84,6 +84,8 @@ export type AgentRequest =
       reauth: boolean;
       /** Serial of the client certificate as OpenVPN gives it (`tls_serial_hex_0`), when one was presented. */
       certSerial: string | undefined;
+      /** OpenVPN's untrusted_ip(6): failed attempts are counted per remote address. */
+      remoteIp?: string | undefined;
     }
   | { type: 'pending_kills'; serverId: string }
   /**

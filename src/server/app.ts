@@ -6,8 +6,20 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { SluiceError } from '../errors/catalogue.ts';
+import { DEFAULT_LIMITS, type LimitsConfig } from '../config/limits.ts';
+import { HttpLimits } from './limits/rate-limits.ts';
+import { guardConnections, serverTimeouts, type ConnectionStats } from './limits/connections.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Open and refused connections of this server (see limits/connections.ts). */
+    connectionStats: ConnectionStats;
+  }
+}
 import { registerAuth } from './auth.ts';
 import { registerBodyParsers } from './body-parsers.ts';
+import { registerHostPolicy } from './hosts.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import { ERRORS_DOC_PATH, sendError } from './errors.ts';
 import { finishOpenApi } from './openapi.ts';
 import { schemaCompiler } from './validation.ts';
@@ -20,6 +32,7 @@ import { registerClientEventRoutes } from './resources/client-events/routes.ts';
 import { registerCertificateRoutes } from './resources/certificates/routes.ts';
 import { registerIdentityRoutes } from './resources/identity/routes.ts';
 import { registerUserRoutes } from './resources/users/routes.ts';
+import { registerLockoutRoutes } from './resources/lockouts/routes.ts';
 
 export interface AppOptions {
   logger: FastifyServerOptions['logger'];
@@ -28,6 +41,10 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Directory of the built console; served at / when present. */
   consoleDir?: string;
+  /** Origin hrefs are built on (`--public-url`); without it, a checked Host. */
+  publicUrl?: string | undefined;
+  /** Rates, connections and streams; the defaults are safe for a public endpoint. */
+  limits?: LimitsConfig;
 }
 
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -37,6 +54,7 @@ const ERRORS_DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.apikey', 'req.body.refresh_token', 'req.body.password'];
 
 export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
+  const limitsConfig = options.limits ?? DEFAULT_LIMITS;
   const loggerOption = options.logger === false || options.logger === undefined ? false : { ...(typeof options.logger === 'object' ? options.logger : {}), redact: REDACT };
   const app = Fastify({
     logger: loggerOption,
@@ -46,7 +64,10 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     requestIdHeader: false,
     ajv: { customOptions: {} },
     routerOptions: { maxParamLength: 200 },
+    ...serverTimeouts(limitsConfig),
   });
+  app.decorate('connectionStats', guardConnections(app.server, limitsConfig));
+  registerHostPolicy(app, { publicUrl: options.publicUrl, ownHosts: [services.publicHost, services.listenHost] });
   app.setValidatorCompiler(schemaCompiler);
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new SluiceError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
@@ -54,6 +75,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     reply.header('X-Request-Id', request.id);
   });
   registerBodyParsers(app);
+  await registerSecurityHeaders(app);
   await app.register(formbody);
   await app.register(swagger, {
     openapi: {
@@ -79,6 +101,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     },
   });
   registerAuth(app, services.identity);
+  const limits = new HttpLimits(services.ctx, limitsConfig);
+  await limits.register(app);
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -92,14 +116,15 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   // The catalogue every error's `more_info` links into; public like the OpenAPI document.
   app.get(ERRORS_DOC_PATH, { schema: { hide: true } }, async (_request, reply) => reply.type('text/markdown; charset=utf-8').send(readFileSync(ERRORS_DOC, 'utf8')));
 
-  registerIdentityRoutes(app, services);
+  registerIdentityRoutes(app, services, limits);
   registerVpnServerRoutes(app, services);
   registerClientRoutes(app, services);
-  registerClientEventRoutes(app, services);
+  registerClientEventRoutes(app, services, { perToken: limits.config.maxStreamsPerToken, perServer: limits.config.maxStreamsPerServer });
   registerVpnServerRouteRoutes(app, services);
   registerProfileRoutes(app, services);
   registerCertificateRoutes(app, services);
   registerUserRoutes(app, services);
+  registerLockoutRoutes(app, services);
 
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   if (existsSync(consoleDir)) {

@@ -23,6 +23,13 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** The bearer token of an authenticated request (the auth hook has checked it). */
+export function bearerOf(request: FastifyRequest): string {
+  const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  if (!token) throw new SluiceError('not_authenticated', 'an Authorization: Bearer <token> header is required', { name: 'Authorization', type: 'header' });
+  return token;
+}
+
 export const actorOf = (request: FastifyRequest): string => principalOf(request).userName;
 
 function requireVersion(request: FastifyRequest): void {

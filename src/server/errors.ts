@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { SluiceError, errorCatalogue, type ErrorCode, type ErrorTarget } from '../errors/catalogue.ts';
+import { RateLimitedError, SluiceError, errorCatalogue, type ErrorCode, type ErrorTarget } from '../errors/catalogue.ts';
 import { targetFromValidation, type ValidationIssue } from './validation.ts';
 import { baseUrl } from './paging.ts';
 import { TARGET_VALUE_MAX } from './schemas.ts';
@@ -59,6 +59,7 @@ export function toErrorBody(error: unknown, trace: string, docs = ERRORS_DOC_PAT
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const body = toErrorBody(error, request.id, `${baseUrl(request)}${ERRORS_DOC_PATH}`);
+  if (error instanceof RateLimitedError) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (body.status_code >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.errors[0]?.code }, 'request rejected');
   return reply.code(body.status_code).type('application/json').send(body);

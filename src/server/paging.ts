@@ -1,13 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import type { Page } from '../store/pagination.ts';
+import { hrefBaseOf } from './hosts.ts';
 
 export const DEFAULT_LIMIT = 50;
 
-/** Absolute base URL of this service as the caller reached it (honours X-Forwarded-* when trusted). */
-export const baseUrl = (request: FastifyRequest): string => new URL(`${request.protocol}://${request.host}`).origin;
+/** Absolute base URL of this service: the configured public URL or a checked Host (see hosts.ts). */
+export const baseUrl = (request: FastifyRequest): string => hrefBaseOf(request);
 
 function pageHref(request: FastifyRequest, start: string | undefined, limit: number): string {
-  const url = new URL(request.url, baseUrl(request));
+  // Joined as text: resolving a path like //other.example against the base would change the host.
+  const url = new URL(`${baseUrl(request) || 'http://localhost'}${request.url}`);
   url.searchParams.delete('start');
   url.searchParams.set('limit', String(limit));
   if (start !== undefined) url.searchParams.set('start', start);

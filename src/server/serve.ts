@@ -11,6 +11,8 @@ import { ChangeBus } from '../domain/events/bus.ts';
 import { systemClock } from '../domain/shared/clock.ts';
 import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
 import { deleteExpiredPasscodes } from '../store/identity.ts';
+import { deleteExpiredTokenFamilies } from '../store/token-families.ts';
+import { deleteEndedCounters } from '../store/rate-limits.ts';
 import { openStore } from '../store/database.ts';
 import type { ChangeSubscription } from '../store/change-feed.ts';
 import type { DomainContext } from '../domain/context.ts';
@@ -46,7 +48,11 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   });
   const ctx: DomainContext = { store, clock: systemClock, bus: new ChangeBus(), gateway: link, accountId: await ensureAccountId(store.db) };
   const signer = new TokenSigner(deriveKey(master.key, 'token-signing'), { access: config.tokenTtlSeconds, refresh: 30 * 86_400 });
-  const identity = new IdentityService(ctx, signer, { passcodeTtlSeconds: config.passcodeTtlSeconds, principalCacheMs: 2000 });
+  const identity = new IdentityService(ctx, signer, {
+    passcodeTtlSeconds: config.passcodeTtlSeconds,
+    principalCacheMs: 2000,
+    vpnAuthLimits: { user: config.limits.vpnAuthUser, address: config.limits.vpnAuthAddress },
+  });
   const certificates = new CertificateService(ctx, master.key);
   late.deps = { ctx, identity, certificates };
 
@@ -58,7 +64,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 
   const app = await buildApp(
     { ctx, identity, certificates, publicHost: config.publicHost, listenHost: config.listenHost },
-    { logger: { level: config.logLevel }, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy, ...(config.consoleDir && { consoleDir: config.consoleDir }) },
+    { logger: { level: config.logLevel }, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy, ...(config.consoleDir && { consoleDir: config.consoleDir }), publicUrl: config.publicUrl, limits: config.limits },
   );
 
   const sweep = setInterval(() => {
@@ -66,6 +72,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       const removed = await sweepExpiredClients(ctx);
       if (removed > 0) logger.info({ removed }, 'auto-deleted disconnected clients');
       await deleteExpiredPasscodes(store.db, ctx.clock.now());
+      await deleteExpiredTokenFamilies(store.db, ctx.clock.now());
+      await deleteEndedCounters(store.db, ctx.clock.now());
       await sweepOldEvents(ctx, EVENT_RETENTION_MS);
       await certificates.purgeExpiredDeleted();
     })().catch((err: unknown) => logger.error({ err }, 'retention sweep failed'));

@@ -6,13 +6,16 @@ export interface User {
   name: string;
   disabled: boolean;
   createdAt: number;
+  /** Epoch ms; tokens issued at or before it are refused. */
+  tokensValidAfter: number;
 }
 
-const toUser = (row: { id: string; name: string; disabled: number; created_at: number }): User => ({
+const toUser = (row: { id: string; name: string; disabled: number; created_at: number; tokens_valid_after: number }): User => ({
   id: row.id,
   name: row.name,
   disabled: row.disabled === 1,
   createdAt: row.created_at,
+  tokensValidAfter: Number(row.tokens_valid_after),
 });
 
 export async function insertUser(db: Executor, user: User): Promise<void> {
@@ -35,6 +38,11 @@ export async function listUsers(db: Executor): Promise<User[]> {
 
 export async function setUserDisabled(db: Executor, id: string, disabled: boolean): Promise<void> {
   await db.updateTable('users').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+/** Refuses every token of the user issued at or before `at`. */
+export async function setTokensValidAfter(db: Executor, id: string, at: number): Promise<void> {
+  await db.updateTable('users').set({ tokens_valid_after: at }).where('id', '=', id).execute();
 }
 
 export async function deleteUserRow(db: Executor, id: string): Promise<void> {

@@ -78,6 +78,25 @@ export interface UserRow {
   name: string;
   disabled: number;
   created_at: number;
+  /** Epoch ms; tokens issued at or before it are refused (set when the user is disabled). */
+  tokens_valid_after: Generated<number>;
+}
+
+export interface TokenFamilyRow {
+  id: string;
+  user_id: string;
+  api_key_id: string;
+  /** The one refresh token of the family that may still be used. */
+  refresh_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface RateLimitRow {
+  key: string;
+  hits: number;
+  reset_at: number;
 }
 
 export interface ApiKeyRow {
@@ -146,4 +165,6 @@ export interface Database {
   passcodes: PasscodeRow;
   certificates: CertificateRow;
   settings: SettingRow;
+  token_families: TokenFamilyRow;
+  rate_limits: RateLimitRow;
 }

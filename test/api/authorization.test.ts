@@ -43,6 +43,9 @@ const LEAST_ROLE: Record<string, Role | 'authenticated' | 'public'> = {
   list_user_api_keys: 'Administrator',
   create_user_api_key: 'Administrator',
   delete_user_api_key: 'Administrator',
+  logout: 'authenticated',
+  list_vpn_lockouts: 'Administrator',
+  delete_vpn_lockout: 'Administrator',
 };
 
 const RANK: Record<string, number> = { none: 0, VPNClient: 0, Viewer: 1, Operator: 2, Editor: 3, Administrator: 4 };
@@ -104,7 +107,8 @@ for (const dialect of testDialects()) {
               if (needed === 'authenticated' || RANK[role]! >= RANK[needed!]!) continue;
             }
             if (op.method === 'DELETE' && role === 'Administrator') continue;
-            const res = await send(tokens[role] ?? null);
+            // Logging out ends the token's sign-in: it gets a sign-in of its own, so later rows keep theirs.
+            const res = await send(op.id === 'logout' ? await h.tokenFor(role) : (tokens[role] ?? null));
             const allowed = needed === 'authenticated' || RANK[role]! >= RANK[needed!]!;
             const denied = res.statusCode === 403;
             if (allowed === denied || res.statusCode === 401) failures.push(`${op.id} as ${role}: ${res.statusCode} ${res.body.slice(0, 120)}`);

@@ -86,11 +86,17 @@ test('passcode prints a one-time passcode; json has expires_at', async () => {
   assert.notEqual(json.passcode, plain.stdout.trim());
 });
 
-test('logout removes the config; then commands say how to log in', async () => {
+test('logout ends the session on the server and removes the config; then commands say how to log in', async () => {
   const own = cliEnv();
   await runCli(['login', '--endpoint', server.url, '--apikey', server.adminApiKey], { env: own });
+  const { tokens } = await configOf(own);
+  const me = () => fetch(`${server.url}/identity/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal((await me()).status, 200);
   const out = await runCli(['logout'], { env: own });
-  assert.equal(out.code, 0);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal((await me()).status, 401, 'a copy of the access token is dead after logout');
+  const refresh = await fetch(`${server.url}/identity/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' }) });
+  assert.equal(refresh.status, 400, 'and so is the refresh token');
   const r = await runCli(['vpn-servers'], { env: own });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^FAILED not logged in: run 'sluice login/);

@@ -146,6 +146,15 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  // Kept apart from consoleErrors (which one step clears on purpose): the console runs under a
+  // strict Content-Security-Policy and must never trip it.
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`Content-Security-Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
 
   // Steps build on each other: after a failure the rest are skipped, and the page is captured.
   let broken: string | undefined;
@@ -168,7 +177,10 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
   let serverId = '';
 
   await step('sign-in with an API key; a wrong key shows the error code', false, async () => {
-    await page.goto(sluice.url);
+    const index = await page.goto(sluice.url);
+    const headers = (await index?.allHeaders()) ?? {};
+    assert.match(headers['content-security-policy'] ?? '', /default-src 'self'.*frame-ancestors 'none'/, 'the console is served under a strict CSP');
+    assert.equal(headers['x-frame-options'], 'DENY');
     await page.getByLabel('API key', { exact: true }).fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText(/invalid_api_key/).waitFor();
@@ -303,5 +315,6 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('sluice.session')), null);
     assert.deepEqual(consoleErrors, [], 'the browser console stays free of errors');
+    assert.deepEqual(cspViolations, [], 'nothing the console does trips its Content-Security-Policy');
   });
 });

@@ -13,6 +13,7 @@ import { openStore, type Store } from '../../src/store/database.ts';
 import type { DomainContext, GatewayPort } from '../../src/domain/context.ts';
 import type { Role } from '../../src/domain/identity/roles.ts';
 import { freshDatabase, type TestDialect } from './dialects.ts';
+import { DEFAULT_LIMITS, type LimitsConfig } from '../../src/config/limits.ts';
 
 export const VERSION = 'version=2026-11-25&generation=2';
 export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
@@ -43,8 +44,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  publicUrl?: string;
+  limits?: Partial<LimitsConfig>;
+}
+
 /** The real app, in process, over a fresh real database of the dialect; requests go through inject(). */
-export async function startHarness(dialect: TestDialect): Promise<Harness> {
+export async function startHarness(dialect: TestDialect, options: HarnessOptions = {}): Promise<Harness> {
   const database = await freshDatabase(dialect);
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-data-'));
   const store = await openStore(database.url);
@@ -60,10 +66,19 @@ export async function startHarness(dialect: TestDialect): Promise<Harness> {
   };
   const ctx: DomainContext = { store, clock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
   const masterKey = new Uint8Array(32).fill(7);
-  const identity = new IdentityService(ctx, new TokenSigner(new Uint8Array(32).fill(9), { access: 3600, refresh: 86_400 }), { passcodeTtlSeconds: 300, principalCacheMs: 0 });
+  const identity = new IdentityService(ctx, new TokenSigner(new Uint8Array(32).fill(9), { access: 3600, refresh: 86_400 }), {
+    passcodeTtlSeconds: 300,
+    principalCacheMs: 0,
+    vpnAuthLimits: { user: options.limits?.vpnAuthUser ?? DEFAULT_LIMITS.vpnAuthUser, address: options.limits?.vpnAuthAddress ?? DEFAULT_LIMITS.vpnAuthAddress },
+  });
   const certificates = new CertificateService(ctx, masterKey);
   await ensureAdministrator(store.db, identity, dataDir, ADMIN_KEY);
-  const app = await buildApp({ ctx, identity, certificates, publicHost: 'vpn.example.test', listenHost: '127.0.0.1' }, { logger: false, consoleDir: join(dataDir, 'no-console') });
+  const app = await buildApp({ ctx, identity, certificates, publicHost: 'vpn.example.test', listenHost: '127.0.0.1' }, {
+    logger: false,
+    consoleDir: join(dataDir, 'no-console'),
+    ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  });
   await app.ready();
   const adminToken = (await identity.exchangeApiKey(ADMIN_KEY)).access.token;
   let users = 0;

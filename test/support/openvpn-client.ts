@@ -27,6 +27,8 @@ export interface VpnClientOptions {
    * after its first failed connection attempt, which keeps failure tests short.
    */
   persistent?: boolean;
+  /** Come last, so they override the defaults above (e.g. `--auth-retry nointeract`). */
+  extraArgs?: string[];
 }
 
 export function startVpnClient(profile: string, credentials?: { username: string; password: string }, options: VpnClientOptions = {}): VpnClientProcess {
@@ -40,6 +42,7 @@ export function startVpnClient(profile: string, credentials?: { username: string
     writeFileSync(auth, `${credentials.username}\n${credentials.password}\n`, { mode: 0o600 });
     args.push('--auth-user-pass', auth);
   }
+  args.push(...(options.extraArgs ?? []));
   const child: ChildProcess = spawn('openvpn', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let running = true;

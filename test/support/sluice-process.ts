@@ -27,6 +27,7 @@ export interface StartOptions {
   dataDir?: string;
   /** Extra `sluice serve` flags. */
   args?: string[];
+  /** Default 90 s: on a shared, loaded machine start-up alone has taken over 30 s. */
   timeoutMs?: number;
 }
 

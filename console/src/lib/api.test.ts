@@ -67,6 +67,9 @@ test('sign-in posts the IAM api-key grant form-encoded and stores the session in
   api.signOut();
   assert.equal(store.getItem('sluice.session'), null);
   assert.deepEqual(changes, [true, false]);
+  const logout = calls.at(-1);
+  assert.equal(logout?.url, '/identity/logout', 'signing out ends the session on the server too');
+  assert.equal((logout?.init?.headers as Record<string, string>).Authorization, 'Bearer A1');
 });
 
 test('a refused API key surfaces the error code', async () => {

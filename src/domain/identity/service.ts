@@ -16,6 +16,7 @@ import {
   listUsers,
   releasePasscodesOf,
   replaceBindings,
+  setTokensValidAfter,
   setUserDisabled,
   type ApiKeyRecord,
   type User,
@@ -26,33 +27,48 @@ import { newId } from '../shared/ids.ts';
 import { disconnectMatching } from '../clients/lifecycle.ts';
 import type { DomainContext } from '../context.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
-import type { IssuedToken, TokenSigner } from './tokens.ts';
+import { findTokenFamily } from '../../store/token-families.ts';
+import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
+import { VpnAuthLockouts, type VpnAuthLimits } from './lockouts.ts';
+import type { TokenClaims, TokenSigner } from './tokens.ts';
+
+export type { TokenPair } from './refresh-tokens.ts';
 
 export interface IdentityOptions {
   passcodeTtlSeconds: number;
   /** How long a resolved principal is reused before roles and key are read again. */
   principalCacheMs: number;
+  /** Failed VPN username authentications that lock a user or an address out; off when absent. */
+  vpnAuthLimits?: VpnAuthLimits;
 }
 
-export interface TokenPair {
-  access: IssuedToken;
-  refresh: IssuedToken;
+/** Where a VPN connection attempt comes from: its OpenVPN session key and remote address. */
+export interface VpnAttempt {
+  sessionKey?: string;
+  remoteAddress?: string;
 }
 
 const API_KEY_BYTES = 32;
 
 export class IdentityService {
-  private readonly principals = new Map<string, { principal: Principal; until: number }>();
+  private readonly principals = new Map<string, { principal: Principal; tokensValidAfter: number; until: number }>();
+  private readonly families: TokenFamilies;
+  private readonly userChanges = new Set<(userId: string) => void>();
+  /** Lockouts after failed VPN username authentications; lifted by an Administrator. */
+  readonly lockouts: VpnAuthLockouts;
 
   constructor(
     private readonly ctx: DomainContext,
     private readonly signer: TokenSigner,
     private readonly options: IdentityOptions,
-  ) {}
+  ) {
+    this.families = new TokenFamilies(ctx, signer);
+    this.lockouts = new VpnAuthLockouts(ctx, options.vpnAuthLimits ?? { user: null, address: null });
+  }
 
   async createUser(name: string, bindings: RoleBinding[]): Promise<User> {
     if (await findUserByName(this.ctx.store.db, name)) throw fieldError('name_conflict', 'name', `a user named ${name} already exists`, name);
-    const user: User = { id: newId(), name, disabled: false, createdAt: this.ctx.clock.now() };
+    const user: User = { id: newId(), name, disabled: false, createdAt: this.ctx.clock.now(), tokensValidAfter: 0 };
     await inTransaction(this.ctx.store.db, async (trx) => {
       await insertUser(trx, user);
       await replaceBindings(trx, user.id, bindings, newId);
@@ -74,6 +90,8 @@ export class IdentityService {
     const { user, bindings } = await this.getUser(id);
     await inTransaction(this.ctx.store.db, async (trx) => {
       if (changes.disabled !== undefined) await setUserDisabled(trx, id, changes.disabled);
+      // Enabling the user again must not revive what they held before the disable.
+      if (changes.disabled === true) await setTokensValidAfter(trx, id, this.ctx.clock.now());
       if (changes.bindings !== undefined) await replaceBindings(trx, id, changes.bindings, newId);
     });
     this.forget(id);
@@ -140,47 +158,74 @@ export class IdentityService {
     if (!key || !user || user.disabled) {
       throw new SluiceError('invalid_api_key', 'the API key is not valid', { name: 'apikey', type: 'field' });
     }
-    return this.issuePair(user.id, key.id);
+    return this.families.start(user.id, key.id);
   }
 
+  /** A new pair for a refresh token, which is used up; a replayed one ends its whole family. */
   async refresh(refreshToken: string): Promise<TokenPair> {
-    const claims = await this.signer.verify(refreshToken, 'refresh', this.ctx.clock.now()).catch(() => {
-      throw new SluiceError('invalid_api_key', 'the refresh token is not valid', { name: 'refresh_token', type: 'field' });
+    const claims = await this.families.verifyRefresh(refreshToken);
+    await this.principalFor(claims).catch(() => {
+      throw new SluiceError('invalid_api_key', 'the refresh token belongs to a disabled user, a deleted API key or an ended session', { name: 'refresh_token', type: 'field' });
     });
-    await this.principalFor(claims.userId, claims.apiKeyId);
-    return this.issuePair(claims.userId, claims.apiKeyId);
+    const pair = await this.families.rotate(claims);
+    this.forgetFamily(claims.familyId);
+    return pair;
   }
 
-  private async issuePair(userId: string, apiKeyId: string): Promise<TokenPair> {
-    const now = this.ctx.clock.now();
-    return {
-      access: await this.signer.issue({ userId, apiKeyId, kind: 'access' }, now),
-      refresh: await this.signer.issue({ userId, apiKeyId, kind: 'refresh' }, now),
-    };
+  /** Ends the sign-in the access token belongs to: its refresh token and every access token of it. */
+  async logout(accessToken: string): Promise<void> {
+    const claims = await this.signer.verify(accessToken, 'access', this.ctx.clock.now());
+    await this.families.end(claims.familyId);
+    this.forgetFamily(claims.familyId);
   }
 
   /** Verifies a bearer token and returns who it speaks for, with their current roles. */
   async authenticate(accessToken: string): Promise<Principal> {
     const claims = await this.signer.verify(accessToken, 'access', this.ctx.clock.now());
-    return this.principalFor(claims.userId, claims.apiKeyId);
+    return this.principalFor(claims);
   }
 
-  private async principalFor(userId: string, apiKeyId: string): Promise<Principal> {
-    const cacheKey = `${userId}/${apiKeyId}`;
+  /**
+   * Who a token speaks for, if its user, key and sign-in are still good. Cached briefly per
+   * sign-in so the hot path reads the store at most once per principalCacheMs; the user's
+   * tokens-valid-after mark is kept with it and compared per token.
+   */
+  private async principalFor(claims: TokenClaims): Promise<Principal> {
+    const { userId, apiKeyId, familyId } = claims;
+    const cacheKey = `${userId}/${apiKeyId}/${familyId}`;
     const now = this.ctx.clock.now();
-    const cached = this.principals.get(cacheKey);
-    if (cached && cached.until > now) return cached.principal;
-    const [user, key] = await Promise.all([findUser(this.ctx.store.db, userId), findApiKey(this.ctx.store.db, apiKeyId)]);
-    if (!user || user.disabled || !key || key.userId !== userId) {
-      throw new SluiceError('not_authenticated', 'the token belongs to a disabled user or a deleted API key');
+    let cached = this.principals.get(cacheKey);
+    if (!cached || cached.until <= now) {
+      const db = this.ctx.store.db;
+      const [user, key, family] = await Promise.all([findUser(db, userId), findApiKey(db, apiKeyId), findTokenFamily(db, familyId)]);
+      if (!user || user.disabled || !key || key.userId !== userId) {
+        throw new SluiceError('not_authenticated', 'the token belongs to a disabled user or a deleted API key');
+      }
+      if (!family || family.revokedAt !== null || family.userId !== userId) throw new SluiceError('not_authenticated', 'the token belongs to a session that has ended (logout or a reused refresh token)');
+      const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(db, userId) };
+      if (this.principals.size > 10_000) this.principals.clear();
+      cached = { principal, tokensValidAfter: user.tokensValidAfter, until: now + this.options.principalCacheMs };
+      this.principals.set(cacheKey, cached);
     }
-    const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, userId) };
-    if (this.principals.size > 10_000) this.principals.clear();
-    this.principals.set(cacheKey, { principal, until: now + this.options.principalCacheMs });
-    return principal;
+    if (claims.issuedAtMs <= cached.tokensValidAfter) throw new SluiceError('not_authenticated', 'the token was issued before its user was disabled; get a new one');
+    return cached.principal;
+  }
+
+  private forgetFamily(familyId: string): void {
+    for (const key of this.principals.keys()) if (key.endsWith(`/${familyId}`)) this.principals.delete(key);
+  }
+
+  /**
+   * Calls `listener` with a user's id whenever their roles, keys, enabled state or existence
+   * change on this replica, so holders of long-lived access (event streams) re-check at once.
+   */
+  onUserChanged(listener: (userId: string) => void): () => void {
+    this.userChanges.add(listener);
+    return () => this.userChanges.delete(listener);
   }
 
   private forget(userId: string): void {
+    for (const listener of this.userChanges) queueMicrotask(() => listener(userId));
     for (const key of this.principals.keys()) if (key.startsWith(`${userId}/`)) this.principals.delete(key);
   }
 
@@ -209,13 +254,23 @@ export class IdentityService {
   /**
    * The gateway's question on CONNECT: may this username with this passcode use this server?
    * The passcode is consumed only when every other check passed, so a wrong server does not burn it.
-   * `sessionKey` names the attempt it is spent on, so releaseAttempts can give it back.
+   * Every refusal counts against the user and the remote address; a locked-out one is refused first.
+   * `attempt.sessionKey` names the attempt a passcode is spent on, so releaseAttempts can give it back.
    */
-  async verifyVpnCredentials(serverId: string, username: string, passcode: string, sessionKey?: string): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
+  async verifyVpnCredentials(serverId: string, username: string, passcode: string, attempt: VpnAttempt = {}): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
+    const { refusal, userHasFailures } = await this.lockouts.check(username, attempt.remoteAddress);
+    if (refusal) return { ok: false, reason: refusal };
+    const result = await this.checkVpnCredentials(serverId, username, passcode, attempt.sessionKey);
+    if (!result.ok) await this.lockouts.failed(username, attempt.remoteAddress);
+    else if (userHasFailures) await this.lockouts.succeeded(username);
+    return result;
+  }
+
+  private async checkVpnCredentials(serverId: string, username: string, passcode: string, sessionKey: string | undefined): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
     const access = await this.vpnAccessOf(serverId, username);
     if (!access.ok) return access;
-    const attempt = sessionKey === undefined ? undefined : { serverId, sessionKey };
-    const used = await consumePasscode(this.ctx.store.db, access.user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), attempt);
+    const spentOn = sessionKey === undefined ? undefined : { serverId, sessionKey };
+    const used = await consumePasscode(this.ctx.store.db, access.user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), spentOn);
     return used ? { ok: true, userId: access.user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
   }
 

@@ -7,6 +7,12 @@ export interface TokenClaims {
   userId: string;
   apiKeyId: string;
   kind: TokenKind;
+  /** The sign-in (token family) the token belongs to; revoking it ends every token of it. */
+  familyId: string;
+  /** Unique per token; a family accepts only its latest refresh token's id. */
+  tokenId: string;
+  /** Issue time in ms (JWT's `iat` has whole seconds, too coarse to order against a disable). */
+  issuedAtMs: number;
 }
 
 export interface IssuedToken {
@@ -28,11 +34,17 @@ export class TokenSigner {
     private readonly ttlSeconds: Record<TokenKind, number>,
   ) {}
 
-  async issue(claims: TokenClaims, nowMs: number): Promise<IssuedToken> {
+  /** Lifetime of a token of this kind, seconds. */
+  ttlOf(kind: TokenKind): number {
+    return this.ttlSeconds[kind];
+  }
+
+  async issue(claims: Omit<TokenClaims, 'issuedAtMs'>, nowMs: number): Promise<IssuedToken> {
     const issuedAt = Math.floor(nowMs / 1000);
     const expiresAt = issuedAt + this.ttlSeconds[claims.kind];
-    const token = await new SignJWT({ kid: claims.apiKeyId, typ: claims.kind })
+    const token = await new SignJWT({ kid: claims.apiKeyId, typ: claims.kind, fam: claims.familyId, ims: nowMs })
       .setProtectedHeader({ alg: 'HS256' })
+      .setJti(claims.tokenId)
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
       .setIssuedAt(issuedAt)
@@ -60,10 +72,13 @@ export class TokenSigner {
         algorithms: ['HS256'],
         currentDate: new Date(nowMs),
       });
-      if (payload.typ !== kind || typeof payload.sub !== 'string' || typeof payload.kid !== 'string') {
+      const { sub, kid, fam, jti, ims } = payload;
+      if (payload.typ !== kind || typeof sub !== 'string' || typeof kid !== 'string') {
         throw new SluiceError('not_authenticated', `the token is not an ${kind} token`);
       }
-      return { claims: { userId: payload.sub, apiKeyId: payload.kid, kind }, expiresAtMs: (payload.exp ?? 0) * 1000 };
+      // Tokens from before sessions were kept server-side cannot be revoked, so they are not honoured.
+      if (typeof fam !== 'string' || typeof jti !== 'string' || typeof ims !== 'number') throw new SluiceError('not_authenticated', 'the token is from an older release; get a new one from /identity/token');
+      return { claims: { userId: sub, apiKeyId: kid, kind, familyId: fam, tokenId: jti, issuedAtMs: ims }, expiresAtMs: (payload.exp ?? 0) * 1000 };
     } catch (error) {
       if (error instanceof SluiceError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new SluiceError('not_authenticated', 'the token has expired; get a new one from /identity/token');

@@ -17,6 +17,8 @@ export interface VpnAuthRequest {
   sessionKey: string | undefined;
   /** Serial of the client certificate (`tls_serial_hex_0`), in any spelling. */
   certSerial: string | undefined;
+  /** OpenVPN's untrusted_ip(6): failed attempts are counted per remote address. */
+  remoteIp?: string | undefined;
 }
 
 export type VpnAuthDecision = { allow: true } | { allow: false; reason: string };
@@ -56,7 +58,7 @@ async function checkUser(ctx: DomainContext, identity: IdentityService, request:
     return access.ok ? { allow: true } : deny(access.reason);
   }
   if (!request.username || !request.password) return deny('user ID and passcode are required');
-  const result = await identity.verifyVpnCredentials(request.serverId, request.username, request.password, request.sessionKey);
+  const result = await identity.verifyVpnCredentials(request.serverId, request.username, request.password, { sessionKey: request.sessionKey, remoteAddress: request.remoteIp });
   return result.ok ? { allow: true } : deny(result.reason);
 }
 

@@ -405,8 +405,8 @@ export class ServerRuntime {
    * certificate may still connect. Routes were pushed at CONNECT and are not sent again.
    */
   private async decide(fact: AuthRequestFact): Promise<AuthDecision> {
-    const { reauth, username, password, commonName, certSerial } = fact;
-    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName, reauth, sessionKey: keyText(fact.key), certSerial });
+    const { reauth, username, password, commonName, certSerial, untrustedIp: remoteIp } = fact;
+    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName, reauth, sessionKey: keyText(fact.key), certSerial, remoteIp });
     if (!decision.allow) return { allow: false, reason: decision.reason, clientReason: 'AUTH_FAILED' };
     if (reauth) return { allow: true };
     const routes = this.spec?.splitTunnel ? this.spec.routes.filter((r) => r.action !== 'drop') : [];

@@ -3,6 +3,8 @@ import type { DialectCapabilities } from '../dialect.ts';
 import * as initial from './2026-11-25-001-initial.ts';
 import * as pendingIntents from './2026-11-25-002-pending-intents-index.ts';
 import * as certificateBinding from './2026-11-30-101-certificate-binding.ts';
+import * as tokenFamilies from './2026-11-30-201-token-families.ts';
+import * as rateLimits from './2026-11-30-202-rate-limits.ts';
 import * as passcodeAttempts from './2026-11-30-301-passcode-attempts.ts';
 
 interface MigrationModule {
@@ -14,5 +16,7 @@ export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-25-001-initial', initial],
   ['2026-11-25-002-pending-intents-index', pendingIntents],
   ['2026-11-30-101-certificate-binding', certificateBinding],
+  ['2026-11-30-201-token-families', tokenFamilies],
+  ['2026-11-30-202-rate-limits', rateLimits],
   ['2026-11-30-301-passcode-attempts', passcodeAttempts],
 ];
