@@ -103,7 +103,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 }
 
 const USAGE = `usage: sluice serve [--listen HOST:PORT] [--data-dir DIR] [--database URL|FILE] [--public-host HOST]
-                    [--log-level LEVEL] [--gateway embedded|none] [--openvpn-args "ARGS"] ...
+                    [--log-level LEVEL] [--gateway embedded|none] [--dataplane nftables|none]
+                    [--openvpn-args "ARGS"] ...
 Every flag has an environment variable: ${Object.values(SERVE_OPTIONS).join(', ')}.`;
 
 /** `sluice serve`: parse flags, start, stop cleanly on SIGINT/SIGTERM. Returns the exit code. */

@@ -44,6 +44,9 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
     SLUICE_ADMIN_API_KEY: TEST_ADMIN_KEY,
     SLUICE_LOG_LEVEL: 'info',
     SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec',
+    // The host's own nftables and sysctls are never the tests' to change: only the data-plane
+    // suite turns it on, inside network namespaces it made (test/dataplane/).
+    SLUICE_DATAPLANE: 'none',
     ...options.env,
   };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
