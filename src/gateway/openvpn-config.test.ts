@@ -112,3 +112,11 @@ test('client profile validation', () => {
   assert.throws(() => renderClientProfile({ host: 'h', port: 1, protocol: 'udp', username: true, caPem: 'nope' }), OpenVpnConfigError);
   assert.throws(() => renderClientProfile({ host: 'h', port: 1, protocol: 'udp', username: true, caPem: PEM, certPem: PEM }), OpenVpnConfigError);
 });
+
+test('a named tun device is rendered with dev-type, so the gateway\'s packet filter can name it', () => {
+  const text = renderServerConfig({ ...base, device: 'sl7a709a2ccbe5' });
+  assert.ok(has(text, 'dev sl7a709a2ccbe5'));
+  assert.ok(has(text, 'dev-type tun'));
+  assert.ok(!has(text, 'dev tun'));
+  assert.throws(() => renderServerConfig({ ...base, device: 'a very long device name' }), (e: unknown) => e instanceof OpenVpnConfigError && e.field === 'device');
+});

@@ -14,6 +14,8 @@ import { deleteExpiredPasscodes } from '../store/identity.ts';
 import { openStore } from '../store/database.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { GatewayAgent } from '../gateway/agent/agent.ts';
+import { DataPlaneHost } from '../gateway/agent/dataplane-host.ts';
+import { Nft } from '../gateway/io/nft.ts';
 import { GatewayLink, type LinkDeps } from './gateway-link.ts';
 import { buildApp } from './app.ts';
 import { ensureAccountId, ensureAdministrator } from './bootstrap.ts';
@@ -72,17 +74,26 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
   if (config.gateway === 'embedded') {
+    const gatewayDir = join(config.dataDir, 'gateway');
+    const gatewayLog = logger.child({ part: 'gateway' });
+    // Off on purpose (`--dataplane none`): routes are only pushed; the host's filter is someone else's.
+    const dataplane =
+      config.dataplane === 'nftables'
+        ? new DataPlaneHost({ nft: new Nft({ command: [config.nftBinary] }), gatewayDir, egressInterfaces: config.dataplaneEgress, now: () => Date.now(), log: gatewayLog })
+        : undefined;
+    if (!dataplane) gatewayLog.info('data plane off (--dataplane none): routes are pushed to clients but not enforced by this host');
     agent = new GatewayAgent(
       link,
       {
-        gatewayDir: join(config.dataDir, 'gateway'),
+        gatewayDir,
+        dataplane,
         openvpnBinary: config.openvpnBinary,
         extraArgs: config.openvpnArgs,
         timers: {},
         degradedForMs: config.degradedSeconds * 1000,
         now: () => Date.now(),
       },
-      logger.child({ part: 'gateway' }),
+      gatewayLog,
     );
     link.connectAgent((notice) => agent?.notify(notice));
     await agent.start();

@@ -8,7 +8,11 @@ import type { StatusSnapshot } from '../core/status.ts';
 import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
 import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
 import { parseCidr } from '../openvpn-config.ts';
-import { readRevision, removeServerFiles, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import { deviceName } from '../dataplane/names.ts';
+import { readDevice, readRevision, removeServerFiles, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import type { DataPlaneHost } from './dataplane-host.ts';
+import { ServerDataPlane, withDataPlaneHealth } from './server-dataplane.ts';
+import { DEFAULT_TRAFFIC_TIMERS, SessionTraffic, type TrafficTimers } from './session-traffic.ts';
 
 export interface RuntimeOptions {
   gatewayDir: string;
@@ -19,6 +23,9 @@ export interface RuntimeOptions {
   /** How long health stays `degraded` after OpenVPN died and came back. */
   degradedForMs: number;
   now(): number;
+  /** The host's data plane; absent with `--dataplane none` (routes are then only pushed). */
+  dataplane?: DataPlaneHost | undefined;
+  traffic?: TrafficTimers;
 }
 
 const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
@@ -59,6 +66,8 @@ export class ServerRuntime {
   private inert = false;
   /** Pid of the process that reached `attached`: its exit is a crash, not a failed start. */
   private servedBy: number | undefined;
+  private readonly dataplane: ServerDataPlane | undefined;
+  private readonly traffic: SessionTraffic;
 
   constructor(
     readonly serverId: string,
@@ -68,6 +77,8 @@ export class ServerRuntime {
   ) {
     this.policy = { ...defaultPolicy, ...options.policy };
     this.paths = serverPaths(options.gatewayDir, serverId);
+    this.dataplane = options.dataplane && new ServerDataPlane(options.dataplane, serverId, `${this.paths.dir}/dataplane.json`, channel, () => void this.report());
+    this.traffic = new SessionTraffic(serverId, channel, log, options.traffic ?? DEFAULT_TRAFFIC_TIMERS, options.now);
   }
 
   get running(): boolean {
@@ -77,7 +88,10 @@ export class ServerRuntime {
   /** Starts the server, re-adopting an `openvpn` left running by a previous control plane. */
   async start(spec: ServerSpec): Promise<void> {
     this.spec = spec;
-    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision;
+    // The table is in place before OpenVPN releases any client (or, for an adopted process, kept).
+    await this.dataplane?.configure(spec);
+    // A process started by an earlier Sluice with an unnamed tun device cannot be filtered: restart it.
+    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision && readDevice(this.paths) === deviceName(this.serverId);
     const adopted = adoptable ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
     if (adopted) {
       writeCrl(this.paths, spec.crlPem);
@@ -87,7 +101,7 @@ export class ServerRuntime {
       return;
     }
     await this.stopStray();
-    writeServerFiles(this.paths, spec, this.options.timers);
+    writeServerFiles(this.paths, spec, this.options.timers, deviceName(this.serverId));
     this.dispatch({ type: 'start' });
   }
 
@@ -95,6 +109,8 @@ export class ServerRuntime {
   async update(spec: ServerSpec): Promise<void> {
     const previous = this.spec;
     this.spec = spec;
+    // Routes and who may use them apply to live sessions at once, without restarting OpenVPN.
+    await this.dataplane?.configure(spec);
     if (previous?.revision === spec.revision) {
       writeCrl(this.paths, spec.crlPem);
       await this.report();
@@ -122,6 +138,8 @@ export class ServerRuntime {
 
   tick(): void {
     this.dispatch({ type: 'tick' });
+    this.dataplane?.tick(this.options.now());
+    this.traffic.tick();
     if (this.lastCrashAt !== undefined && this.options.now() - this.lastCrashAt > this.options.degradedForMs) {
       this.lastCrashAt = undefined;
       void this.report();
@@ -156,7 +174,11 @@ export class ServerRuntime {
       const { processStart, cid } = parseSessionKey(kill.sessionKey);
       return processStart === epoch && cid >= 0 && !this.killsSent.has(kill.sessionKey);
     });
-    for (const kill of due) this.killsSent.add(kill.sessionKey);
+    for (const kill of due) {
+      this.killsSent.add(kill.sessionKey);
+      // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
+      this.dataplane?.sessionEnded(kill.sessionKey);
+    }
     // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
     await Promise.all(
       due.map((kill) =>
@@ -211,7 +233,7 @@ export class ServerRuntime {
   }
 
   private async spawn(): Promise<void> {
-    if (this.spec && readRevision(this.paths) !== this.spec.revision) writeServerFiles(this.paths, this.spec, this.options.timers);
+    if (this.spec && readRevision(this.paths) !== this.spec.revision) writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
     const process = await OpenVpnProcess.spawn({
       binary: this.options.openvpnBinary,
       configPath: this.paths.config,
@@ -222,6 +244,7 @@ export class ServerRuntime {
       logFile: this.paths.log,
     });
     this.track(process);
+    this.dataplane?.processStarted();
     this.lastSpawnError = undefined;
     this.dispatch({ type: 'spawned', pid: process.pid });
   }
@@ -236,6 +259,7 @@ export class ServerRuntime {
       this.connection?.close();
       this.connection = undefined;
       this.killsSent.clear();
+      this.dataplane?.replaceSessions([]);
       this.dispatch({ type: 'exited', pid: process.pid, code: exit.code, signal: exit.signal });
       // Every session of that process is over; the store learns it now rather than at re-attach.
       void this.reconcileWith(NO_CLIENTS, 0).catch(() => undefined);
@@ -258,9 +282,12 @@ export class ServerRuntime {
         this.connection = undefined;
         if (error) this.dispatch({ type: 'detached' });
       });
+      await this.dataplane?.ensure();
       await connection.holdRelease();
+      this.traffic.attach(connection);
       const status = await this.statusWhenServing(connection);
       await this.reconcileWith(status, connection.processStart ?? 0);
+      this.dataplane?.replaceSessions(this.identitiesOf(status, connection.processStart ?? 0));
       this.servedBy = this.process?.pid;
       this.dispatch({ type: 'attached' });
       await this.executeKills();
@@ -335,16 +362,30 @@ export class ServerRuntime {
     };
   }
 
+  /** What access rules look at, from `status 3`: established sessions only. */
+  private identitiesOf(status: StatusSnapshot, processStart: number): { sessionKey: string; address: string; username: string | null; commonName: string | null }[] {
+    return status.clients.flatMap((client) => {
+      if (client.virtualAddress === undefined) return [];
+      const live = this.liveSession({ key: { processStart, cid: client.cid }, clientIp: client.virtualAddress, remoteIp: undefined, remotePort: undefined, commonName: client.commonName, username: client.username, startedAt: 0 });
+      return [{ sessionKey: live.sessionKey, address: live.clientIp, username: live.username, commonName: live.commonName }];
+    });
+  }
+
   private async onFact(fact: SessionFact): Promise<void> {
     if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
     switch (fact.type) {
       case 'auth_request':
         await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName));
         return;
-      case 'established':
-        await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
+      case 'established': {
+        const session = this.liveSession(fact);
+        if (!this.killsSent.has(session.sessionKey)) this.dataplane?.sessionStarted(session.sessionKey, { address: session.clientIp, username: session.username, commonName: session.commonName });
+        await this.channel.request({ type: 'session_established', serverId: this.serverId, session });
         return;
+      }
       case 'disconnected':
+        this.dataplane?.sessionEnded(keyText(fact.key));
+        this.traffic.forget(keyText(fact.key));
         this.killsSent.delete(keyText(fact.key));
         if (!fact.wasEstablished) return;
         await this.channel.request({
@@ -393,13 +434,14 @@ export class ServerRuntime {
     this.process = undefined;
     removePidFile(this.paths.pidFile);
     if (this.removeAfterStop) {
+      await this.dataplane?.remove();
       removeServerFiles(this.paths);
       await this.channel.request({ type: 'server_stopped', serverId: this.serverId });
       return;
     }
     if (this.restartAfterStop && this.spec) {
       this.restartAfterStop = false;
-      writeServerFiles(this.paths, this.spec, this.options.timers);
+      writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
       this.dispatch({ type: 'start' });
     }
   }
@@ -426,7 +468,7 @@ export class ServerRuntime {
 
   private async report(): Promise<void> {
     if (this.removeAfterStop || this.restartAfterStop) return;
-    const state = this.stateReport();
+    const state = withDataPlaneHealth(this.stateReport(), this.dataplane?.unavailable);
     const text = JSON.stringify(state);
     if (text === this.lastReport) return;
     this.lastReport = text;

@@ -67,6 +67,11 @@ export interface DataPlaneSpec {
   sessions: readonly SessionIdentity[];
   /** Values to start counters from: those of the table being replaced. */
   counters?: CarriedCounters;
+  /**
+   * Elements to keep in session-driven sets besides those of `sessions` (by set name): what the
+   * replaced table held while the live sessions are not known yet (a restarted agent).
+   */
+  carriedMembers?: ReadonlyMap<string, readonly string[]>;
 }
 
 export class RulesetError extends Error {
@@ -110,6 +115,11 @@ function checked(spec: DataPlaneSpec): void {
   spec.sessions.forEach((session, index) => {
     if (!isIpv4Address(session.address)) throw new RulesetError(`sessions[${index}].address`, `"${session.address}" is not an IPv4 address`);
   });
+  for (const [set, members] of spec.carriedMembers ?? []) {
+    members.forEach((address, index) => {
+      if (!isIpv4Address(address)) throw new RulesetError(`carriedMembers.${set}[${index}]`, `"${address}" is not an IPv4 address`);
+    });
+  }
 }
 
 /** The elements each session-driven set holds for these sessions. */
@@ -176,6 +186,7 @@ export function renderRuleset(spec: DataPlaneSpec): string {
   const device = quote(spec.device);
   const named = spec.counters?.named;
   const members = setMembers(spec.routes, spec.sessions);
+  for (const [set, carried] of spec.carriedMembers ?? []) members.get(set)?.push(...carried);
   const limited = spec.routes.filter((r) => r.access !== undefined);
   const translated = mergeRanges(segments.filter((s) => s.route?.action === 'translate'));
 

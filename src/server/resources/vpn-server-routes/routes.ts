@@ -11,6 +11,20 @@ import type { AppServices } from '../../services.ts';
 const tags = ['VPN server routes'];
 const Action = Type.Union([Type.Literal('deliver'), Type.Literal('drop'), Type.Literal('translate')], { description: 'What happens to matching packets.' });
 const Destination = Type.String({ minLength: 9, maxLength: 18, description: 'IPv4 CIDR of the destination.' });
+const AccessEntry = Type.String({ minLength: 1, maxLength: 64 });
+const accessFields = {
+  users: Type.Optional(Type.Array(AccessEntry, { maxItems: 100, description: 'User IDs (username auth) that may use the route.' })),
+  common_names: Type.Optional(Type.Array(AccessEntry, { maxItems: 100, description: 'Client certificate common names (certificate auth) that may use the route.' })),
+};
+const AccessBody = Type.Object(accessFields, { additionalProperties: false, description: 'Sluice extension: only these sessions may use the route; absent = everyone. Enforced by the gateway.' });
+const AccessPatch = Type.Object(accessFields, { additionalProperties: false, description: 'Sluice extension: only these sessions may use the route; null = everyone again.' });
+const AccessSchema = Type.Object(
+  {
+    users: Type.Array(Type.String(), { description: 'User IDs that may use the route.' }),
+    common_names: Type.Array(Type.String(), { description: 'Certificate common names that may use the route.' }),
+  },
+  { description: 'Sluice extension: who may use the route; absent = everyone.' },
+);
 
 const RouteSchema = Type.Object(
   {
@@ -25,8 +39,13 @@ const RouteSchema = Type.Object(
     lifecycle_state: Type.String({ description: 'Lifecycle state.' }),
     name: Name,
     resource_type: Type.Literal('vpn_server_route', { description: 'Resource type.' }),
+    access: Type.Optional(AccessSchema),
+    packets: Type.Optional(Type.Integer({ description: 'Sluice extension: packets from clients this route matched (longest prefix) at the gateway; absent until the gateway counted.' })),
+    bytes: Type.Optional(Type.Integer({ description: 'Sluice extension: bytes of those packets.' })),
+    denied_packets: Type.Optional(Type.Integer({ description: 'Sluice extension: of those, packets refused because the session may not use the route.' })),
+    counted_at: Type.Optional(Type.String({ format: 'date-time', description: 'Sluice extension: when the gateway last reported the counters.' })),
   },
-  { description: 'A route pushed to clients.' },
+  { description: 'A route pushed to clients and enforced by the gateway.' },
 );
 
 const ServerParams = Type.Object({ vpn_server_id: Id }, { description: 'Path parameters.' });
@@ -46,6 +65,13 @@ const present = (route: VpnRoute, base: string) => ({
   lifecycle_state: route.lifecycleState,
   name: route.name,
   resource_type: 'vpn_server_route' as const,
+  ...(route.access && { access: { users: route.access.users, common_names: route.access.commonNames } }),
+  ...(route.counters.countedAt !== null && {
+    packets: route.counters.packets,
+    bytes: route.counters.bytes,
+    denied_packets: route.counters.deniedPackets,
+    counted_at: toTimestamp(route.counters.countedAt),
+  }),
 });
 
 export function registerVpnServerRouteRoutes(root: FastifyInstance, services: AppServices): void {
@@ -74,7 +100,7 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
       tags,
       params: ServerParams,
       querystring: Query,
-      body: Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route prototype.' }),
+      body: Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name), access: Type.Optional(AccessBody) }, { additionalProperties: false, description: 'Route prototype.' }),
       response: { 201: RouteSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -91,11 +117,14 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
     config: write,
     schema: {
       operationId: 'update_vpn_server_route',
-      summary: 'Rename a VPN server route',
+      summary: 'Update a VPN server route',
       tags,
       params: RouteParams,
       querystring: Query,
-      body: Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route patch.' }),
+      body: Type.Object(
+        { name: Type.Optional(Name), access: Type.Optional(Type.Union([AccessPatch, Type.Null()])) },
+        { additionalProperties: false, description: 'Route patch.' },
+      ),
       response: { 200: RouteSchema, ...errorResponses },
     },
   }, async (request) => present(await updateRoute(ctx, request.params.vpn_server_id, request.params.id, request.body), baseUrl(request)));
