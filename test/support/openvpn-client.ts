@@ -21,17 +21,29 @@ export interface VpnClientProcess {
   stop(): Promise<void>;
 }
 
-export function startVpnClient(profile: string, credentials?: { username: string; password: string }): VpnClientProcess {
+export interface VpnClientOptions {
+  /**
+   * Run with a real tun device inside this network namespace (the data-plane suite): the profile's
+   * `dev tun` and pushed routes are used as a user's client would.
+   */
+  netns?: string;
+  /** More command-line flags (the profile itself stays as the API handed it out). */
+  extraArgs?: string[];
+}
+
+export function startVpnClient(profile: string, credentials?: { username: string; password: string }, options: VpnClientOptions = {}): VpnClientProcess {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-client-'));
   const config = join(dir, 'client.ovpn');
   writeFileSync(config, profile, { mode: 0o600 });
-  const args = ['--config', config, '--dev', 'null', '--ifconfig-noexec', '--route-noexec', '--verb', '3', '--connect-retry-max', '1', '--resolv-retry', '0'];
+  const local = options.netns ? [] : ['--dev', 'null', '--ifconfig-noexec', '--route-noexec'];
+  const args = ['--config', config, ...local, '--verb', '3', '--connect-retry-max', '1', '--resolv-retry', '0', ...(options.extraArgs ?? [])];
   if (credentials) {
     const auth = join(dir, 'auth.txt');
     writeFileSync(auth, `${credentials.username}\n${credentials.password}\n`, { mode: 0o600 });
     args.push('--auth-user-pass', auth);
   }
-  const child: ChildProcess = spawn('openvpn', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [binary = 'openvpn', ...argv] = options.netns ? ['ip', 'netns', 'exec', options.netns, 'openvpn', ...args] : ['openvpn', ...args];
+  const child: ChildProcess = spawn(binary, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let running = true;
   const onData = (chunk: Buffer): void => {

@@ -5,13 +5,14 @@
  * Every nft call for the server goes through one queue, so they never overtake each other.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { ControlPlaneChannel, RouteCounterReport, RouteSpec, ServerStateReport } from '../channel.ts';
 import type { SessionIdentity } from '../dataplane/access.ts';
-import { normalizeListing, parseCounters, parseRouteTraffic, parseSetElements } from '../dataplane/listing.ts';
-import { DECISION_MAP, deniedCounterName, deviceName, isSessionSet, tableName } from '../dataplane/names.ts';
-import { renderMembershipChanges, renderRemoval, renderRuleset, setsOf, type DataPlaneRoute, type MembershipChange } from '../dataplane/ruleset.ts';
+import { normalizeListing, parseCounters, parseSetElements } from '../dataplane/listing.ts';
+import { deniedCounterName, deviceName, isSessionSet, routeKey, tableName } from '../dataplane/names.ts';
+import { renderMembershipChanges, renderRemoval, renderRuleset, setMembers, setsOf, type DataPlaneRoute, type DataPlaneSpec, type MembershipChange } from '../dataplane/ruleset.ts';
 import type { DataPlaneHost } from './dataplane-host.ts';
 
 export interface DataPlaneConfig {
@@ -27,6 +28,8 @@ interface AppliedState {
 
 const COUNTER_INTERVAL_MS = 10_000;
 const RETRY_MS = 5_000;
+/** How often the kernel's table is compared with what was applied (a hand edit is undone). */
+const VERIFY_INTERVAL_MS = 60_000;
 
 export class ServerDataPlane {
   private config: DataPlaneConfig | undefined;
@@ -42,8 +45,11 @@ export class ServerDataPlane {
   private problem: string | undefined;
   private failedAt: number | undefined;
   private countedAt = 0;
+  private verifiedAt = 0;
   private lastCounters = '';
   private removed = false;
+  /** What this agent last applied itself: a route change then updates the table in place. */
+  private applied: { inputHash: string; routes: DataPlaneRoute[] } | undefined;
 
   constructor(
     private readonly host: DataPlaneHost,
@@ -115,12 +121,16 @@ export class ServerDataPlane {
     this.markDirty([...addresses]);
   }
 
-  /** Reads the counters now and then for the control plane, and retries a failed apply. */
+  /** Reads the counters now and then for the control plane, checks for drift, retries a failed apply. */
   tick(now: number): void {
     if (this.removed) return;
     if (this.failedAt !== undefined && now - this.failedAt >= RETRY_MS) {
       this.failedAt = undefined;
       void this.ensure();
+    }
+    if (now - this.verifiedAt >= VERIFY_INTERVAL_MS) {
+      this.verifiedAt = now;
+      if (this.applied) void this.enqueue(() => this.ensureNow(true));
     }
     if (now - this.countedAt >= COUNTER_INTERVAL_MS && this.inKernel !== undefined) {
       this.countedAt = now;
@@ -181,11 +191,19 @@ export class ServerDataPlane {
     }
   }
 
-  private async ensureNow(): Promise<void> {
+  /**
+   * `verify`: compare the kernel's table with what was applied even when this agent applied it
+   * (the periodic check); otherwise a table this agent applied is trusted and only updated.
+   */
+  private async ensureNow(verify = false): Promise<void> {
     if (this.removed || !this.config) return;
     const readiness = await this.host.ready();
     if (!readiness.canApply) {
       this.setProblem(readiness.problems.join('; '));
+      return;
+    }
+    if (!verify && this.applied && this.inKernel && this.sessionsKnown) {
+      if (this.applied.inputHash !== this.inputHash()) await this.updateNow(this.applied.routes, readiness.problems);
       return;
     }
     const live = await this.listing();
@@ -201,7 +219,7 @@ export class ServerDataPlane {
       if (this.dirty.size > 0) this.scheduleFlush();
       return;
     }
-    if (live !== undefined && state !== undefined) this.log.warn({ serverId: this.serverId, table: tableName(this.serverId) }, 'data-plane table differs from what Sluice applied; replacing it');
+    if (live !== undefined && state?.inputHash === this.inputHash()) this.log.warn({ serverId: this.serverId, table: tableName(this.serverId) }, 'data-plane table differs from what Sluice applied (changed by hand?); replacing it');
     await this.applyNow(live, readiness.problems);
   }
 
@@ -227,42 +245,72 @@ export class ServerDataPlane {
     return byAddress;
   }
 
-  private async applyNow(live: unknown, hostProblems: readonly string[]): Promise<void> {
-    const routes = this.routes();
-    const counters = live === undefined ? undefined : { routes: parseRouteTraffic(live, DECISION_MAP), named: parseCounters(live) };
-    // Until OpenVPN's status has been read, the sets keep what the kernel had: an agent restart
-    // must not cut off sessions that are still connected.
-    const carried = this.sessionsKnown || live === undefined ? undefined : this.sessionSetsOf(live);
-    const sessions = [...this.sessions.values()];
-    const script = renderRuleset({
+  private spec(): DataPlaneSpec {
+    return {
       serverId: this.serverId,
       gatewayId: this.host.gatewayId,
       device: this.device,
       clientIpPool: this.config?.clientIpPool ?? '',
       egressInterfaces: this.host.options.egressInterfaces,
-      routes,
-      sessions,
-      ...(counters && { counters }),
+      routes: this.routes(),
+      sessions: [...this.sessions.values()],
+    };
+  }
+
+  /** Replaces the table whole, carrying over its counters (and, before sessions are known, its set elements). */
+  private async applyNow(live: unknown, hostProblems: readonly string[]): Promise<void> {
+    const spec = this.spec();
+    // Until OpenVPN's status has been read, the sets keep what the kernel had: an agent restart
+    // must not cut off sessions that are still connected.
+    const carried = this.sessionsKnown || live === undefined ? undefined : this.sessionSetsOf(live);
+    const script = renderRuleset({
+      ...spec,
+      ...(live !== undefined && { counters: { named: parseCounters(live) } }),
       ...(carried && { carriedMembers: new Map([...carried].map(([name, members]) => [name, [...members]])) }),
     });
-    try {
-      const started = this.host.options.now();
-      await this.host.nft.apply(script);
-      this.log.info({ serverId: this.serverId, table: tableName(this.serverId), routes: routes.length, sessions: sessions.length, ms: this.host.options.now() - started }, 'applied data-plane table');
-    } catch (error) {
-      this.failedAt = this.host.options.now();
-      this.setProblem(`applying the nftables table ${tableName(this.serverId)} failed: ${(error as Error).message}`);
+    if (!(await this.run(script, 'applied', spec))) return;
+    await this.recordApplied(spec, hostProblems);
+    if (carried) this.scheduleFlush();
+  }
+
+  /** A route or access change on the table this agent applied: one transaction, nothing read first. */
+  private async updateNow(previousRoutes: DataPlaneRoute[], hostProblems: readonly string[]): Promise<void> {
+    const spec = this.spec();
+    if (!(await this.run(renderRuleset(spec, { previousRoutes }), 'updated', spec, true))) {
+      // Not the table we thought it was: read it and replace it whole.
+      this.applied = undefined;
+      await this.applyNow(await this.listing(), hostProblems);
       return;
     }
-    const applied = await this.listing();
-    if (applied !== undefined) {
-      this.inKernel = this.sessionSetsOf(applied);
-      const state: AppliedState = { inputHash: this.inputHash(), listing: normalizeListing(applied) };
-      writeFileSync(this.statePath, JSON.stringify(state), { mode: 0o600 });
+    await this.recordApplied(spec, hostProblems);
+  }
+
+  private async run(script: string, what: string, spec: DataPlaneSpec, quiet = false): Promise<boolean> {
+    const started = this.host.options.now();
+    try {
+      await this.host.nft.apply(script);
+    } catch (error) {
+      if (quiet) return false;
+      this.failedAt = this.host.options.now();
+      this.setProblem(`applying the nftables table ${tableName(this.serverId)} failed: ${(error as Error).message}`);
+      return false;
     }
-    this.dirty.clear();
+    this.log.info({ serverId: this.serverId, table: tableName(this.serverId), routes: spec.routes.length, sessions: spec.sessions.length, ms: this.host.options.now() - started }, `${what} data-plane table`);
+    return true;
+  }
+
+  /** Remembers what was applied, here and beside the server's files (for an agent that restarts). */
+  private async recordApplied(spec: DataPlaneSpec, hostProblems: readonly string[]): Promise<void> {
+    const inputHash = this.inputHash();
+    this.applied = { inputHash, routes: [...spec.routes] };
+    // Sessions that came or went meanwhile are still marked dirty: the next flush settles them.
+    this.inKernel = new Map([...setMembers(spec.routes, spec.sessions)].map(([name, members]) => [name, new Set(members)]));
     this.setProblem(hostProblems.join('; ') || undefined);
-    if (carried) this.scheduleFlush();
+    const listing = await this.listing();
+    if (listing === undefined) return;
+    this.inKernel = this.sessionSetsOf(listing);
+    mkdirSync(dirname(this.statePath), { recursive: true, mode: 0o700 });
+    writeFileSync(this.statePath, JSON.stringify({ inputHash, listing: normalizeListing(listing) } satisfies AppliedState), { mode: 0o600 });
   }
 
   private markDirty(addresses: readonly string[]): void {
@@ -313,14 +361,16 @@ export class ServerDataPlane {
   }
 
   private async reportCounters(at: number): Promise<void> {
-    const live = await this.listing();
-    if (live === undefined) return;
-    const traffic = parseRouteTraffic(live, DECISION_MAP);
-    const named = parseCounters(live);
+    let named;
+    try {
+      named = parseCounters(await this.host.nft.listJson('counters', 'table', 'inet', tableName(this.serverId)));
+    } catch {
+      return;
+    }
     const routes: RouteCounterReport[] = this.routes().map((route) => ({
       routeId: route.id,
-      packets: traffic.get(route.id)?.packets ?? 0,
-      bytes: traffic.get(route.id)?.bytes ?? 0,
+      packets: named.get(routeKey(route.id))?.packets ?? 0,
+      bytes: named.get(routeKey(route.id))?.bytes ?? 0,
       deniedPackets: named.get(deniedCounterName(route.id))?.packets ?? 0,
     }));
     const text = JSON.stringify(routes);

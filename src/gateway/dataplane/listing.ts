@@ -74,27 +74,6 @@ export function parseSetElements(listing: unknown): Map<string, string[]> {
   return sets;
 }
 
-/**
- * Traffic per route id: the counters of the decision map's elements, summed by the route id that
- * starts each element's comment (a route may own several ranges).
- */
-export function parseRouteTraffic(listing: unknown, mapName: string): Map<string, CounterValue> {
-  const traffic = new Map<string, CounterValue>();
-  for (const entry of entries(listing)) {
-    const map = only(entry, 'map');
-    if (!map || map.name !== mapName || !Array.isArray(map.elem)) continue;
-    for (const pair of map.elem) {
-      const element = Array.isArray(pair) && isObject(pair[0]) && isObject(pair[0].elem) ? pair[0].elem : undefined;
-      const routeId = typeof element?.comment === 'string' ? element.comment.split(' ')[0] : undefined;
-      const counter = isObject(element?.counter) ? element.counter : undefined;
-      if (!routeId || typeof counter?.packets !== 'number' || typeof counter.bytes !== 'number') continue;
-      const sum = traffic.get(routeId) ?? { packets: 0, bytes: 0 };
-      traffic.set(routeId, { packets: sum.packets + counter.packets, bytes: sum.bytes + counter.bytes });
-    }
-  }
-  return traffic;
-}
-
 function withoutVolatile(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(withoutVolatile);
   if (!isObject(value)) return value;
@@ -107,9 +86,18 @@ function withoutVolatile(value: JsonValue): JsonValue {
   return out;
 }
 
+/** Sort key of a listing entry: objects by kind and name; rules by chain (their order within it kept). */
+function entryKey(entry: JsonObject): string {
+  const [kind = '', body] = Object.entries(entry)[0] ?? [];
+  if (!isObject(body)) return kind;
+  return kind === 'rule' ? `rule:${String(body.chain)}` : `${kind}:${String(body.name)}`;
+}
+
 /**
  * A canonical text of a table's listing for drift checks: handles, counter values and the
- * elements of session-driven sets left out, keys sorted. Equal texts mean the same rules.
+ * elements of session-driven sets left out, keys sorted, objects in name order (an update in
+ * place and a fresh replace list the same rules in different creation orders). Equal texts mean
+ * the same rules.
  */
 export function normalizeListing(listing: unknown): string {
   const kept = entries(listing)
@@ -121,8 +109,11 @@ export function normalizeListing(listing: unknown): string {
         return withoutVolatile({ set: rest });
       }
       return withoutVolatile(entry);
-    });
-  return JSON.stringify(kept);
+    })
+    .filter(isObject);
+  const keyed = kept.map((entry) => ({ key: entryKey(entry), entry }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return JSON.stringify(keyed.map((k) => k.entry));
 }
 
 /** The owner mark in a table's text listing (`comment "Sluice VPN server ID (gateway GW)"`). */

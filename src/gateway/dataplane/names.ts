@@ -38,6 +38,8 @@ export const deniedCounterName = (routeId: string): string => `${routeKey(routeI
 
 /** The interval verdict map that decides every packet from clients by destination. */
 export const DECISION_MAP = 'destinations';
+/** The interval map from destination to the named counter of the route that decides it. */
+export const COUNTER_MAP = 'route_counters';
 
 /** Sets whose elements follow sessions, not the configuration: drift checks ignore their elements. */
 export const SESSIONS_SET = 'sessions';

@@ -47,6 +47,17 @@ test('golden: no routes at all — everything from clients is dropped', () => {
   assertGoldenText('no-routes.nft', renderRuleset({ ...office, routes: [], sessions: [] }));
 });
 
+test('golden: an update in place after a route was added, one lost its limit and one went', () => {
+  const previous = office.routes;
+  const routes: DataPlaneRoute[] = [
+    { id: id(1), destination: '10.10.0.0/16', action: 'deliver', access: { users: ['alice'], commonNames: [] } },
+    { id: id(3), destination: '10.30.0.0/24', action: 'translate' },
+    { id: id(4), destination: '10.40.0.0/16', action: 'deliver' },
+    { id: id(5), destination: '10.10.128.0/17', action: 'drop' },
+  ];
+  assertGoldenText('office-update.nft', renderRuleset({ ...office, routes }, { previousRoutes: previous }));
+});
+
 test('golden: 0.0.0.0/0 translate with a drop carved out, egress interfaces and carried-over counters', () => {
   const spec: DataPlaneSpec = {
     ...office,
@@ -56,7 +67,7 @@ test('golden: 0.0.0.0/0 translate with a drop carved out, egress interfaces and 
       { id: id(2), destination: '192.168.0.0/16', action: 'drop' },
     ],
     sessions: [],
-    counters: { routes: new Map([[id(1), { packets: 12, bytes: 3456 }]]), named: new Map([['unrouted', { packets: 7, bytes: 420 }]]) },
+    counters: { named: new Map([[routeKey(id(1)), { packets: 12, bytes: 3456 }], ['unrouted', { packets: 7, bytes: 420 }]]) },
   };
   assertGoldenText('internet.nft', renderRuleset(spec));
 });
@@ -167,10 +178,20 @@ function readRendered(text: string): { lookup(address: number): string | undefin
     return [parseAddress('x', a), parseAddress('x', b)];
   };
   const map = block('map destinations').map((element) => {
-    const match = /^(\S+)(?: counter packets \d+ bytes \d+)? comment "(\S+) [^"]*" : (accept|drop|goto \S+)$/.exec(element);
+    const match = /^(\S+) comment "(\S+) [^"]*" : (accept|drop|goto \S+)$/.exec(element);
     assert.ok(match?.[1] && match[2] && match[3], `element "${element}"`);
     return { range: range(match[1]), route: match[2], verdict: match[3] };
   });
+  const counted = block('map route_counters').map((element) => {
+    const [key = '', counter = ''] = element.split(' : ');
+    return { range: range(key), counter: counter.replaceAll('"', '') };
+  });
+  assert.deepEqual(
+    counted.map((c) => c.range),
+    map.map((m) => m.range),
+    'the counter map has the decision map\'s ranges',
+  );
+  counted.forEach((c, i) => assert.equal(c.counter, routeKey(map[i]?.route ?? ''), 'each range counts for the route that decides it'));
   const translated = block('set translated').map(range);
   for (let i = 1; i < map.length; i++) assert.ok((map[i]?.range[0] ?? 0) > (map[i - 1]?.range[1] ?? 0), 'map elements do not overlap');
   return {
@@ -202,6 +223,7 @@ test('1 000 routes render into at most 2 001 map elements', () => {
   const routes = manyRoutes(1000);
   const text = renderRuleset({ ...office, routes, sessions: [] });
   const elements = text.split('\n').filter((line) => / comment "r001-.* : (accept|drop|goto \S+),?$/.test(line));
+  assert.equal(text.split('\n').filter((line) => / : "route_r001_\w+",?$/.test(line)).length, elements.length);
   assert.ok(elements.length <= 2 * routes.length + 1);
   assert.equal(new Set(routes.map((r) => r.destination)).size, 1000);
 });

@@ -7,9 +7,8 @@
  *   decided by ONE lookup: longest-prefix match of the destination over the routes, compiled into
  *   an interval verdict map of disjoint ranges (see longest-prefix.ts). `deliver` and `translate`
  *   accept, `drop` drops, an access-limited route jumps to a chain that first drops sources not in
- *   its set of allowed session addresses. No matching range: dropped. Each map element carries a
- *   counter and a comment naming its route, which is how per-route traffic is counted (a named
- *   counter and a chain per route cost the apply of a 1 000-route table about twice as much).
+ *   its set of allowed session addresses. No matching range: dropped. A second interval map over
+ *   the same ranges picks the route's named counter, so every route counts its packets and bytes.
  * - Only addresses of live sessions may send or receive: the agent keeps them in `sessions` and
  *   removes one the moment its session is being ended, so nothing of an ended session passes.
  * - Towards clients only replies pass (conntrack `established,related`): nothing from outside
@@ -22,13 +21,17 @@
  * - Base chains accept by default and only judge packets of this server's tun device, so servers
  *   never disturb each other or the host's own rules (a drop elsewhere still wins, as in nftables).
  *
- * The table is replaced whole (`table`, `delete table`, `table {…}` in one file = one atomic
- * transaction); counters are carried over by value so a route change does not reset them.
+ * Two forms, each one atomic transaction that leaves the table exactly as rendered:
+ * - replace (`table`, `delete table`, `table {…}`): for a table that may be missing or changed by
+ *   hand; counters are carried over by value (read from the old table first);
+ * - update (`flush table`, flush the maps and sets, delete what went, `table {…}`): for a route or
+ *   access change on a table Sluice applied itself. It needs no read first, and the named counters
+ *   of routes that stay are never touched, so a change takes one `nft` run.
  */
 import { isIpv4Address, parseCidr, formatRange, Ipv4Error } from './ipv4.ts';
-import { flattenRoutes, mergeRanges, type Segment } from './longest-prefix.ts';
+import { flattenRoutes, mergeRanges } from './longest-prefix.ts';
 import { mayUse, type RouteAccess, type SessionIdentity } from './access.ts';
-import { DECISION_MAP, SESSIONS_SET, allowedSetName, deniedCounterName, routeKey, tableName } from './names.ts';
+import { COUNTER_MAP, DECISION_MAP, SESSIONS_SET, allowedSetName, deniedCounterName, routeKey, tableName } from './names.ts';
 
 export type RouteAction = 'deliver' | 'drop' | 'translate';
 
@@ -46,13 +49,6 @@ export interface CounterValue {
   bytes: number;
 }
 
-export interface CarriedCounters {
-  /** Traffic so far per route id (the sum of its map elements' counters). */
-  routes?: ReadonlyMap<string, CounterValue>;
-  /** Named counters by name. */
-  named?: ReadonlyMap<string, CounterValue>;
-}
-
 export interface DataPlaneSpec {
   serverId: string;
   /** Marks the table as this gateway's, so an agent never removes another installation's tables. */
@@ -65,8 +61,8 @@ export interface DataPlaneSpec {
   routes: readonly DataPlaneRoute[];
   /** Live sessions: their addresses fill `sessions` and the allowed sets of routes they may use. */
   sessions: readonly SessionIdentity[];
-  /** Values to start counters from: those of the table being replaced. */
-  counters?: CarriedCounters;
+  /** Values to start named counters from (by name): those of the table being replaced. */
+  counters?: { named?: ReadonlyMap<string, CounterValue> };
   /**
    * Elements to keep in session-driven sets besides those of `sessions` (by set name): what the
    * replaced table held while the live sessions are not known yet (a restarted agent).
@@ -160,25 +156,24 @@ function asRulesetError<T>(work: () => T): T {
   }
 }
 
-/** A map element's comment: the route id first (how counters are read back), then what it is. */
-export const elementComment = (route: DataPlaneRoute): string => `${route.id} ${route.destination} ${route.action}`;
+/** A decision map element's comment, for whoever reads `nft list ruleset`. */
+const elementComment = (route: DataPlaneRoute): string => `${route.id} ${route.destination} ${route.action}`;
 
-/** The decision map's elements; a route's carried-over traffic goes on its first range. */
-function decisions(segments: readonly Segment<DataPlaneRoute>[], carried: ReadonlyMap<string, CounterValue> | undefined): string[] {
-  const placed = new Set<string>();
-  return segments.flatMap((segment) => {
-    const route = segment.route;
-    if (!route) return [];
-    const value = placed.has(route.id) ? undefined : carried?.get(route.id);
-    placed.add(route.id);
-    const count = value && (value.packets > 0 || value.bytes > 0) ? ` counter packets ${value.packets} bytes ${value.bytes}` : '';
-    const verdict = route.access !== undefined ? `goto ${routeKey(route.id)}` : route.action === 'drop' ? 'drop' : 'accept';
-    return [`${formatRange(segment)}${count} comment "${elementComment(route)}" : ${verdict}`];
-  });
+function verdictOf(route: DataPlaneRoute): string {
+  if (route.access !== undefined) return `goto ${routeKey(route.id)}`;
+  return route.action === 'drop' ? 'drop' : 'accept';
 }
 
-/** The whole transaction that replaces the server's table. */
-export function renderRuleset(spec: DataPlaneSpec): string {
+export interface RenderOptions {
+  /**
+   * Update the table in place instead of replacing it: the routes it was last rendered with (by
+   * this renderer, and applied). Their counters, chains and sets are known to exist.
+   */
+  previousRoutes?: readonly DataPlaneRoute[];
+}
+
+/** The transaction that makes the server's table what `spec` says (see the two forms above). */
+export function renderRuleset(spec: DataPlaneSpec, options: RenderOptions = {}): string {
   checked(spec);
   const table = tableName(spec.serverId);
   const pool = asRulesetError(() => parseCidr('clientIpPool', spec.clientIpPool));
@@ -189,29 +184,50 @@ export function renderRuleset(spec: DataPlaneSpec): string {
   for (const [set, carried] of spec.carriedMembers ?? []) members.get(set)?.push(...carried);
   const limited = spec.routes.filter((r) => r.access !== undefined);
   const translated = mergeRanges(segments.filter((s) => s.route?.action === 'translate'));
+  const previous = options.previousRoutes;
+  const existed = new Set(previous?.map((r) => r.id));
+  const wasLimited = new Set(previous?.filter((r) => r.access !== undefined).map((r) => r.id));
+  const limitedNow = new Set(limited.map((r) => r.id));
+  const routeIds = new Set(spec.routes.map((r) => r.id));
 
-  const lines = [
-    `# Rendered by Sluice for VPN server ${spec.serverId}. Do not edit: it is replaced on every change.`,
-    `table inet ${table} {}`,
-    `delete table inet ${table}`,
-    `table inet ${table} {`,
-    `  comment "Sluice VPN server ${spec.serverId} (gateway ${spec.gatewayId})"`,
-    '',
-    counter(FIXED_COUNTERS.unrouted, named),
-    counter(FIXED_COUNTERS.stale, named),
-    counter(FIXED_COUNTERS.inboundRefused, named),
-  ];
-  if (spec.egressInterfaces.length > 0) lines.push(counter(FIXED_COUNTERS.egressRefused, named));
-  for (const route of limited) lines.push(counter(deniedCounterName(route.id), named));
+  const lines = [`# Rendered by Sluice for VPN server ${spec.serverId}. Do not edit: it is replaced on every change.`];
+  if (previous === undefined) {
+    lines.push(`table inet ${table} {}`, `delete table inet ${table}`);
+  } else {
+    lines.push(`flush table inet ${table}`);
+    for (const name of [SESSIONS_SET, ...[...wasLimited].filter((id) => limitedNow.has(id)).map(allowedSetName)]) lines.push(`flush set inet ${table} ${name}`);
+    lines.push(`flush map inet ${table} ${DECISION_MAP}`, `flush map inet ${table} ${COUNTER_MAP}`, `flush set inet ${table} translated`);
+    for (const id of wasLimited) {
+      if (limitedNow.has(id)) continue;
+      lines.push(`delete chain inet ${table} ${routeKey(id)}`, `delete set inet ${table} ${allowedSetName(id)}`, `delete counter inet ${table} ${deniedCounterName(id)}`);
+    }
+    for (const id of existed) if (!routeIds.has(id)) lines.push(`delete counter inet ${table} ${routeKey(id)}`);
+  }
+  lines.push(`table inet ${table} {`, `  comment "Sluice VPN server ${spec.serverId} (gateway ${spec.gatewayId})"`, '');
+  // Counters are declared only where they do not exist yet: the kernel keeps the others as they are.
+  if (previous === undefined) {
+    lines.push(counter(FIXED_COUNTERS.unrouted, named), counter(FIXED_COUNTERS.stale, named), counter(FIXED_COUNTERS.inboundRefused, named));
+    if (spec.egressInterfaces.length > 0) lines.push(counter(FIXED_COUNTERS.egressRefused, named));
+  }
+  for (const route of spec.routes) {
+    if (!existed.has(route.id)) lines.push(counter(routeKey(route.id), named));
+    if (route.access !== undefined && !wasLimited.has(route.id)) lines.push(counter(deniedCounterName(route.id), named));
+  }
   lines.push('', ...addressSet(SESSIONS_SET, members.get(SESSIONS_SET) ?? []));
   for (const route of limited) lines.push(...addressSet(allowedSetName(route.id), members.get(allowedSetName(route.id)) ?? []));
+  const routed = segments.flatMap((segment) => (segment.route ? [{ range: formatRange(segment), route: segment.route }] : []));
   lines.push(
     '',
     `  map ${DECISION_MAP} {`,
     '    type ipv4_addr : verdict',
     '    flags interval',
-    '    counter',
-    ...elements(decisions(segments, spec.counters?.routes), '    '),
+    ...elements(routed.map(({ range, route }) => `${range} comment "${elementComment(route)}" : ${verdictOf(route)}`), '    '),
+    '  }',
+    '',
+    `  map ${COUNTER_MAP} {`,
+    '    type ipv4_addr : counter',
+    '    flags interval',
+    ...elements(routed.map(({ range, route }) => `${range} : "${routeKey(route.id)}"`), '    '),
     '  }',
     '',
     '  set translated {',
@@ -240,6 +256,7 @@ export function renderRuleset(spec: DataPlaneSpec): string {
     '  chain from_clients {',
     '    meta nfproto ipv6 drop',
     `    ip saddr != @${SESSIONS_SET} counter name "${FIXED_COUNTERS.stale}" drop`,
+    `    counter name ip daddr map @${COUNTER_MAP}`,
     `    ip daddr vmap @${DECISION_MAP}`,
     `    counter name "${FIXED_COUNTERS.unrouted}" drop`,
     '  }',
