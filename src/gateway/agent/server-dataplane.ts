@@ -200,6 +200,8 @@ export class ServerDataPlane {
     const readiness = await this.host.ready();
     if (!readiness.canApply) {
       this.setProblem(readiness.problems.join('; '));
+      // Tried again from tick(); the host re-checks what was missing every 30 s.
+      this.failedAt = this.host.options.now();
       return;
     }
     if (!verify && this.applied && this.inKernel && this.sessionsKnown) {
