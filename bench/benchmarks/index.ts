@@ -1,5 +1,6 @@
 import type { Benchmark } from '../lib/result.ts';
 import { auth } from './auth.ts';
+import { dataplane } from './dataplane.ts';
 import { disconnect } from './disconnect.ts';
 import { ingest } from './ingest.ts';
 import { list } from './list.ts';
@@ -7,4 +8,4 @@ import { memory } from './memory.ts';
 import { stormBench } from './storm.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench];
+export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench, dataplane];

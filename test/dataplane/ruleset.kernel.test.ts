@@ -77,7 +77,7 @@ run('nftables ruleset in a real kernel', () => {
     await fc.assert(
       fc.asyncProperty(setArb, setArb, async (before, after) => {
         await nft.apply(renderRuleset({ ...base, routes: before, counters: { named: new Map(before.map((r) => [routeKey(r.id), { packets: 5, bytes: 500 }])) } }));
-        await nft.apply(renderRuleset({ ...base, routes: after }, { previousRoutes: before }));
+        await nft.apply(renderRuleset({ ...base, routes: after }, { previous: { routes: before, clientIpPool: base.clientIpPool } }));
         const updated = await nft.listJson('table', 'inet', TABLE);
         await nft.apply(renderRuleset({ ...base, routes: after }));
         const fresh = await nft.listJson('table', 'inet', TABLE);
@@ -89,7 +89,7 @@ run('nftables ruleset in a real kernel', () => {
           assert.deepEqual(counters.get(routeKey(route.id)), kept ? { packets: 5, bytes: 500 } : { packets: 0, bytes: 0 }, `${route.destination} ${kept ? 'kept' : 'new'}`);
         }
       }),
-      { numRuns: 12 },
+      { numRuns: 25 },
     );
   });
 

@@ -49,7 +49,7 @@ export class ServerDataPlane {
   private lastCounters = '';
   private removed = false;
   /** What this agent last applied itself: a route change then updates the table in place. */
-  private applied: { inputHash: string; routes: DataPlaneRoute[] } | undefined;
+  private applied: { inputHash: string; routes: DataPlaneRoute[]; clientIpPool: string } | undefined;
 
   constructor(
     private readonly host: DataPlaneHost,
@@ -205,7 +205,7 @@ export class ServerDataPlane {
       return;
     }
     if (!verify && this.applied && this.inKernel && this.sessionsKnown) {
-      if (this.applied.inputHash !== this.inputHash()) await this.updateNow(this.applied.routes, readiness.problems);
+      if (this.applied.inputHash !== this.inputHash()) await this.updateNow(this.applied, readiness.problems);
       return;
     }
     const live = await this.listing();
@@ -276,9 +276,9 @@ export class ServerDataPlane {
   }
 
   /** A route or access change on the table this agent applied: one transaction, nothing read first. */
-  private async updateNow(previousRoutes: DataPlaneRoute[], hostProblems: readonly string[]): Promise<void> {
+  private async updateNow(previous: { routes: DataPlaneRoute[]; clientIpPool: string }, hostProblems: readonly string[]): Promise<void> {
     const spec = this.spec();
-    if (!(await this.run(renderRuleset(spec, { previousRoutes }), 'updated', spec, true))) {
+    if (!(await this.run(renderRuleset(spec, { previous }), 'updated', spec, true))) {
       // Not the table we thought it was: read it and replace it whole.
       this.applied = undefined;
       await this.applyNow(await this.listing(), hostProblems);
@@ -304,7 +304,7 @@ export class ServerDataPlane {
   /** Remembers what was applied, here and beside the server's files (for an agent that restarts). */
   private async recordApplied(spec: DataPlaneSpec, hostProblems: readonly string[]): Promise<void> {
     const inputHash = this.inputHash();
-    this.applied = { inputHash, routes: [...spec.routes] };
+    this.applied = { inputHash, routes: [...spec.routes], clientIpPool: spec.clientIpPool };
     // Sessions that came or went meanwhile are still marked dirty: the next flush settles them.
     this.inKernel = new Map([...setMembers(spec.routes, spec.sessions)].map(([name, members]) => [name, new Set(members)]));
     this.setProblem(hostProblems.join('; ') || undefined);

@@ -55,7 +55,7 @@ test('golden: an update in place after a route was added, one lost its limit and
     { id: id(4), destination: '10.40.0.0/16', action: 'deliver' },
     { id: id(5), destination: '10.10.128.0/17', action: 'drop' },
   ];
-  assertGoldenText('office-update.nft', renderRuleset({ ...office, routes }, { previousRoutes: previous }));
+  assertGoldenText('office-update.nft', renderRuleset({ ...office, routes }, { previous: { routes: previous, clientIpPool: office.clientIpPool } }));
 });
 
 test('golden: 0.0.0.0/0 translate with a drop carved out, egress interfaces and carried-over counters', () => {

@@ -24,9 +24,10 @@
  * Two forms, each one atomic transaction that leaves the table exactly as rendered:
  * - replace (`table`, `delete table`, `table {…}`): for a table that may be missing or changed by
  *   hand; counters are carried over by value (read from the old table first);
- * - update (`flush table`, flush the maps and sets, delete what went, `table {…}`): for a route or
- *   access change on a table Sluice applied itself. It needs no read first, and the named counters
- *   of routes that stay are never touched, so a change takes one `nft` run.
+ * - update: for a route or access change on a table Sluice applied itself, only the differences
+ *   (map and set elements, the chains, sets and counters of routes that came or went). It needs no
+ *   read first, costs in proportion to the change rather than to the number of routes, and never
+ *   touches the named counters of routes that stay, so a change takes one short `nft` run.
  */
 import { isIpv4Address, parseCidr, formatRange, Ipv4Error } from './ipv4.ts';
 import { flattenRoutes, mergeRanges } from './longest-prefix.ts';
@@ -166,15 +167,104 @@ function verdictOf(route: DataPlaneRoute): string {
 
 export interface RenderOptions {
   /**
-   * Update the table in place instead of replacing it: the routes it was last rendered with (by
-   * this renderer, and applied). Their counters, chains and sets are known to exist.
+   * Update the table in place instead of replacing it: what it was last rendered from (by this
+   * renderer, and applied). Only the differences are written: the elements of the maps and sets
+   * that changed, the chains, sets and counters of routes that came or went.
    */
-  previousRoutes?: readonly DataPlaneRoute[];
+  previous?: { routes: readonly DataPlaneRoute[]; clientIpPool: string };
+}
+
+interface Decision {
+  range: string;
+  route: DataPlaneRoute;
+}
+
+function decisionsOf(routes: readonly DataPlaneRoute[]): Decision[] {
+  return asRulesetError(() => flattenRoutes(routes)).flatMap((segment) => (segment.route ? [{ range: formatRange(segment), route: segment.route }] : []));
+}
+
+const decisionElement = ({ range, route }: Decision): string => `${range} comment "${elementComment(route)}" : ${verdictOf(route)}`;
+const counterElement = ({ range, route }: Decision): string => `${range} : "${routeKey(route.id)}"`;
+const translatedOf = (routes: readonly DataPlaneRoute[]): string[] => mergeRanges(asRulesetError(() => flattenRoutes(routes)).filter((s) => s.route?.action === 'translate')).map(formatRange);
+
+/**
+ * The in-place update: only what differs from `previous`, in an order the kernel accepts within one
+ * transaction (map elements that name a chain or counter go before the chain or counter does, and
+ * come after it when it is new). Costs in proportion to the change, not to the number of routes.
+ */
+function renderUpdate(spec: DataPlaneSpec, previous: NonNullable<RenderOptions['previous']>): string {
+  const table = tableName(spec.serverId);
+  const pool = asRulesetError(() => parseCidr('clientIpPool', spec.clientIpPool));
+  const at = `inet ${table}`;
+  const before = decisionsOf(previous.routes);
+  const after = decisionsOf(spec.routes);
+  const diff = (old: readonly string[], now: readonly string[]): { gone: string[]; added: string[] } => {
+    const o = new Set(old);
+    const n = new Set(now);
+    return { gone: old.filter((e) => !n.has(e)), added: now.filter((e) => !o.has(e)) };
+  };
+  const keyOf = (element: string): string => element.split(' ')[0] ?? element;
+  const decisions = diff(before.map(decisionElement), after.map(decisionElement));
+  const counters = diff(before.map(counterElement), after.map(counterElement));
+  const translated = diff(translatedOf(previous.routes), translatedOf(spec.routes));
+  const prevById = new Map(previous.routes.map((r) => [r.id, r]));
+  const nowById = new Map(spec.routes.map((r) => [r.id, r]));
+  const members = setMembers(spec.routes, spec.sessions);
+  const lines = [`# Rendered by Sluice for VPN server ${spec.serverId}: an update in place.`];
+  const remove = (what: string, keys: readonly string[]): void => {
+    if (keys.length > 0) lines.push(`delete element ${at} ${what} { ${keys.join(', ')} }`);
+  };
+  const add = (what: string, items: readonly string[]): void => {
+    if (items.length > 0) lines.push(`add element ${at} ${what} { ${items.join(', ')} }`);
+  };
+  remove(DECISION_MAP, decisions.gone.map(keyOf));
+  remove(COUNTER_MAP, counters.gone.map(keyOf));
+  remove('translated', translated.gone);
+  for (const [id, route] of prevById) {
+    const now = nowById.get(id);
+    if (route.access !== undefined && now?.access === undefined) {
+      lines.push(`delete chain ${at} ${routeKey(id)}`, `delete set ${at} ${allowedSetName(id)}`, `delete counter ${at} ${deniedCounterName(id)}`);
+    }
+    if (!now) lines.push(`delete counter ${at} ${routeKey(id)}`);
+  }
+  for (const route of spec.routes) {
+    const was = prevById.get(route.id);
+    if (!was) lines.push(`add counter ${at} ${routeKey(route.id)}`);
+    if (route.access === undefined) continue;
+    const set = allowedSetName(route.id);
+    const chain = `${at} ${routeKey(route.id)}`;
+    const rules = [
+      `add rule ${chain} ip saddr != @${set} counter name "${deniedCounterName(route.id)}" drop`,
+      `add rule ${chain} accept comment "${route.destination} ${route.action}, limited to listed users and common names"`,
+    ];
+    if (was?.access === undefined) {
+      lines.push(`add counter ${at} ${deniedCounterName(route.id)}`, `add set ${at} ${set} { type ipv4_addr; }`, `add chain ${chain}`, ...rules);
+    } else if (was.destination !== route.destination || was.action !== route.action) {
+      // The chain's comment names them (an id keeps its destination and action in Sluice; the
+      // renderer does not rely on it).
+      lines.push(`flush chain ${chain}`, ...rules);
+      if (JSON.stringify(was.access) === JSON.stringify(route.access)) continue;
+      lines.push(`flush set ${at} ${set}`);
+    } else if (JSON.stringify(was.access) !== JSON.stringify(route.access)) {
+      lines.push(`flush set ${at} ${set}`);
+    } else {
+      continue;
+    }
+    add(set, [...new Set(members.get(set) ?? [])].sort());
+  }
+  add(DECISION_MAP, decisions.added);
+  add(COUNTER_MAP, counters.added);
+  add('translated', translated.added);
+  if (previous.clientIpPool !== spec.clientIpPool) {
+    lines.push(`flush chain ${at} postrouting`, `add rule ${at} postrouting oifname != ${quote(spec.device)} ip saddr ${formatRange(pool)} ip daddr @translated masquerade`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The transaction that makes the server's table what `spec` says (see the two forms above). */
 export function renderRuleset(spec: DataPlaneSpec, options: RenderOptions = {}): string {
   checked(spec);
+  if (options.previous) return renderUpdate(spec, options.previous);
   const table = tableName(spec.serverId);
   const pool = asRulesetError(() => parseCidr('clientIpPool', spec.clientIpPool));
   const segments = asRulesetError(() => flattenRoutes(spec.routes));
@@ -184,50 +274,38 @@ export function renderRuleset(spec: DataPlaneSpec, options: RenderOptions = {}):
   for (const [set, carried] of spec.carriedMembers ?? []) members.get(set)?.push(...carried);
   const limited = spec.routes.filter((r) => r.access !== undefined);
   const translated = mergeRanges(segments.filter((s) => s.route?.action === 'translate'));
-  const previous = options.previousRoutes;
-  const existed = new Set(previous?.map((r) => r.id));
-  const wasLimited = new Set(previous?.filter((r) => r.access !== undefined).map((r) => r.id));
-  const limitedNow = new Set(limited.map((r) => r.id));
-  const routeIds = new Set(spec.routes.map((r) => r.id));
 
-  const lines = [`# Rendered by Sluice for VPN server ${spec.serverId}. Do not edit: it is replaced on every change.`];
-  if (previous === undefined) {
-    lines.push(`table inet ${table} {}`, `delete table inet ${table}`);
-  } else {
-    lines.push(`flush table inet ${table}`);
-    for (const name of [SESSIONS_SET, ...[...wasLimited].filter((id) => limitedNow.has(id)).map(allowedSetName)]) lines.push(`flush set inet ${table} ${name}`);
-    lines.push(`flush map inet ${table} ${DECISION_MAP}`, `flush map inet ${table} ${COUNTER_MAP}`, `flush set inet ${table} translated`);
-    for (const id of wasLimited) {
-      if (limitedNow.has(id)) continue;
-      lines.push(`delete chain inet ${table} ${routeKey(id)}`, `delete set inet ${table} ${allowedSetName(id)}`, `delete counter inet ${table} ${deniedCounterName(id)}`);
-    }
-    for (const id of existed) if (!routeIds.has(id)) lines.push(`delete counter inet ${table} ${routeKey(id)}`);
-  }
-  lines.push(`table inet ${table} {`, `  comment "Sluice VPN server ${spec.serverId} (gateway ${spec.gatewayId})"`, '');
-  // Counters are declared only where they do not exist yet: the kernel keeps the others as they are.
-  if (previous === undefined) {
-    lines.push(counter(FIXED_COUNTERS.unrouted, named), counter(FIXED_COUNTERS.stale, named), counter(FIXED_COUNTERS.inboundRefused, named));
-    if (spec.egressInterfaces.length > 0) lines.push(counter(FIXED_COUNTERS.egressRefused, named));
-  }
+  const lines = [
+    `# Rendered by Sluice for VPN server ${spec.serverId}. Do not edit: it is replaced on every change.`,
+    `table inet ${table} {}`,
+    `delete table inet ${table}`,
+    `table inet ${table} {`,
+    `  comment "Sluice VPN server ${spec.serverId} (gateway ${spec.gatewayId})"`,
+    '',
+    counter(FIXED_COUNTERS.unrouted, named),
+    counter(FIXED_COUNTERS.stale, named),
+    counter(FIXED_COUNTERS.inboundRefused, named),
+  ];
+  if (spec.egressInterfaces.length > 0) lines.push(counter(FIXED_COUNTERS.egressRefused, named));
   for (const route of spec.routes) {
-    if (!existed.has(route.id)) lines.push(counter(routeKey(route.id), named));
-    if (route.access !== undefined && !wasLimited.has(route.id)) lines.push(counter(deniedCounterName(route.id), named));
+    lines.push(counter(routeKey(route.id), named));
+    if (route.access !== undefined) lines.push(counter(deniedCounterName(route.id), named));
   }
   lines.push('', ...addressSet(SESSIONS_SET, members.get(SESSIONS_SET) ?? []));
   for (const route of limited) lines.push(...addressSet(allowedSetName(route.id), members.get(allowedSetName(route.id)) ?? []));
-  const routed = segments.flatMap((segment) => (segment.route ? [{ range: formatRange(segment), route: segment.route }] : []));
+  const routed = decisionsOf(spec.routes);
   lines.push(
     '',
     `  map ${DECISION_MAP} {`,
     '    type ipv4_addr : verdict',
     '    flags interval',
-    ...elements(routed.map(({ range, route }) => `${range} comment "${elementComment(route)}" : ${verdictOf(route)}`), '    '),
+    ...elements(routed.map(decisionElement), '    '),
     '  }',
     '',
     `  map ${COUNTER_MAP} {`,
     '    type ipv4_addr : counter',
     '    flags interval',
-    ...elements(routed.map(({ range, route }) => `${range} : "${routeKey(route.id)}"`), '    '),
+    ...elements(routed.map(counterElement), '    '),
     '  }',
     '',
     '  set translated {',

@@ -5,10 +5,13 @@
 //   open    {name, host, port}       a connection kept open under a name
 //   push    {port, data}             the server on `port` writes to every connection it holds
 //   relay   {path, host, port}       a unix socket (a file, so reachable from the host) piped to host:port here
+//   sink    {port}                   a server that reads everything and, at the end, answers how much it got
+//   send    {host, port, bytes}      one TCP stream of `bytes` to a sink: {ok, ms} once the sink got it all
 // Plain JavaScript with no dependencies, so it starts in milliseconds.
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 const servers = new Map();
 const kept = new Map();
@@ -93,7 +96,55 @@ function relay({ path, host, port }) {
   });
 }
 
+function sink({ port }) {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((socket) => {
+      let count = 0;
+      socket.on('data', (chunk) => (count += chunk.length));
+      socket.on('end', () => socket.end(`${count}\n`));
+      socket.on('error', () => undefined);
+    });
+    server.on('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve({ ok: true }));
+  });
+}
+
+function send({ host, port, bytes, timeoutMs }) {
+  return new Promise((resolve) => {
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    const started = performance.now();
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ ok: false, error: 'timeout' });
+    }, timeoutMs ?? 60_000);
+    let left = bytes;
+    const pump = () => {
+      while (left > 0) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        if (!socket.write(piece)) return socket.once('drain', pump);
+      }
+      socket.end();
+    };
+    socket.on('connect', pump);
+    let answer = '';
+    socket.on('data', (data) => (answer += data.toString('utf8')));
+    socket.on('end', () => {
+      clearTimeout(timer);
+      const got = Number(answer.trim());
+      resolve(got === bytes ? { ok: true, ms: performance.now() - started } : { ok: false, error: `sink got ${answer.trim()} of ${bytes} bytes` });
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: error.code ?? error.message });
+    });
+  });
+}
+
 const commands = {
+  sink,
+  send,
   listen,
   connect: (args) => connect(args),
   open,
