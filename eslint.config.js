@@ -31,6 +31,16 @@ export default tseslint.config(
     },
   },
   {
+    // The data-plane renderer is pure too: specs in, nftables text out; `nft` runs in src/gateway/io.
+    files: ['src/gateway/dataplane/**/*.ts'],
+    ignores: ['src/gateway/dataplane/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:net', 'node:child_process', 'node:fs', 'node:fs/*', 'net', 'child_process', 'fs', '../io/*', '../agent/*', '../../server/*', '../../store/*', '../../domain/*'], message: 'the data-plane renderer is pure; IO lives in src/gateway/io' }] }],
+      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'time is passed in' }, { name: 'setInterval', message: 'time is passed in' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'time is passed in' }],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../server/*', '../server/*', 'fastify'], message: 'the domain does not know HTTP' }] }],

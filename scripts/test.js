@@ -133,6 +133,9 @@ function ensureConsoleBuilt() {
 }
 
 const env = { ...process.env };
+// Whatever the caller's environment says, no test process touches the host's nftables or sysctls:
+// the data-plane suite turns it on explicitly, inside network namespaces it creates.
+env.SLUICE_DATAPLANE = 'none';
 ensureConsoleBuilt();
 const cluster = await preparePostgres(env);
 const only = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import type { Benchmark } from '../lib/result.ts';
 import { auth } from './auth.ts';
+import { dataplane } from './dataplane.ts';
 import { disconnect } from './disconnect.ts';
 import { ingest } from './ingest.ts';
 import { keepalive } from './keepalive.ts';
@@ -9,4 +10,4 @@ import { replicas } from './replicas.ts';
 import { stormBench } from './storm.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench, replicas, keepalive];
+export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench, replicas, keepalive, dataplane];

@@ -35,7 +35,7 @@ export async function startEmbeddedSluice(cleanup: Cleanup, dialect: TestDialect
   const binary = installFakeOpenvpn(dataDir);
   const env = { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, ...BENCH_LIMITS };
   const config = loadServeConfig(
-    { listen: '127.0.0.1:0', 'data-dir': dataDir, database: database.url, 'openvpn-binary': binary, 'log-level': 'error', 'console-dir': join(dataDir, 'no-console') },
+    { listen: '127.0.0.1:0', 'data-dir': dataDir, database: database.url, 'openvpn-binary': binary, 'log-level': 'error', dataplane: 'none', 'console-dir': join(dataDir, 'no-console') },
     env,
   );
   const running = await startSluice(config, env);

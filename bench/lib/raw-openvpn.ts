@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerSpec } from '../../src/gateway/channel.ts';
 import { serverPaths, writeServerFiles, type TestTimers } from '../../src/gateway/agent/server-files.ts';
+import { deviceName } from '../../src/gateway/dataplane/names.ts';
 import { renderClientProfile } from '../../src/gateway/openvpn-config.ts';
 import { freeUdpPort, makeTestPki } from '../../test/support/real-openvpn.ts';
 import type { Cleanup } from './cleanup.ts';
@@ -43,7 +44,7 @@ export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'c
     ...like,
   };
   const paths = serverPaths(join(dir, 'gateway'), 'raw');
-  writeServerFiles(paths, spec, timers);
+  writeServerFiles(paths, spec, timers, deviceName(spec.id));
   const child = spawn('openvpn', ['--config', paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: paths.dir, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   cleanup.add('stop raw openvpn', async () => {

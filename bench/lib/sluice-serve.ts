@@ -44,7 +44,7 @@ export async function startServe(cleanup: Cleanup, env: Record<string, string>, 
   const logFile = join(dataDir, 'serve.log');
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [...profiling(), '--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec', SLUICE_CONSOLE_DIR: join(dataDir, 'no-console'), ...BENCH_LIMITS, ...env },
+    env: { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec', SLUICE_DATAPLANE: 'none', SLUICE_CONSOLE_DIR: join(dataDir, 'no-console'), ...BENCH_LIMITS, ...env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

@@ -176,16 +176,39 @@ export function buildProgram(io: Io): Command {
       .addOption(new Option('--destination <cidr>', 'destination CIDR').argParser(cidr).makeOptionMandatory())
       .addOption(new Option('--action <action>', 'deliver (default), drop or translate').argParser(oneOf('deliver', 'drop', 'translate')))
       .option('--name <name>', 'route name')
+      .option('--access-users <ids>', 'only these user IDs may use the route (comma-separated; repeatable)', list)
+      .option('--access-common-names <names>', 'only these certificate common names may use the route (comma-separated; repeatable)', list)
       .option('-q, --quiet', 'print only the result'),
     () => import('./commands/vpn-server-route-create.ts'),
-    (a, o) => ({ server: first(a), destination: o.destination as string, action: o.action as 'deliver' | 'drop' | 'translate' | undefined, name: o.name as string | undefined, output: o.output as string | undefined, quiet: o.quiet === true }),
+    (a, o) => ({
+      server: first(a),
+      destination: o.destination as string,
+      action: o.action as 'deliver' | 'drop' | 'translate' | undefined,
+      name: o.name as string | undefined,
+      accessUsers: o.accessUsers as string[] | undefined,
+      accessCommonNames: o.accessCommonNames as string[] | undefined,
+      output: o.output as string | undefined,
+      quiet: o.quiet === true,
+    }),
   );
   act(
-    withOutput(verb('vpn-server-route-update', 'rename a route').argument('<server>', 'server id or name').argument('<route>', 'route id or name'))
-      .requiredOption('--name <name>', 'new route name')
+    withOutput(verb('vpn-server-route-update', 'rename a route or change who may use it').argument('<server>', 'server id or name').argument('<route>', 'route id or name'))
+      .option('--name <name>', 'new route name')
+      .option('--access-users <ids>', 'only these user IDs may use the route (comma-separated; repeatable)', list)
+      .option('--access-common-names <names>', 'only these certificate common names may use the route (comma-separated; repeatable)', list)
+      .option('--access-everyone', 'let every user use the route again')
       .option('-q, --quiet', 'print only the result'),
     () => import('./commands/vpn-server-route-update.ts'),
-    (a, o) => ({ server: first(a), route: a[1] ?? '', name: o.name as string, output: o.output as string | undefined, quiet: o.quiet === true }),
+    (a, o) => ({
+      server: first(a),
+      route: a[1] ?? '',
+      name: o.name as string | undefined,
+      accessUsers: o.accessUsers as string[] | undefined,
+      accessCommonNames: o.accessCommonNames as string[] | undefined,
+      accessEveryone: o.accessEveryone === true,
+      output: o.output as string | undefined,
+      quiet: o.quiet === true,
+    }),
   );
   act(
     destructive(verb('vpn-server-route-delete', 'delete routes of a VPN server').argument('<server>', 'server id or name').argument('<route...>', 'route ids or names')),

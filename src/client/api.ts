@@ -14,6 +14,7 @@ import type {
   VpnServerPrototype,
   VpnServerRoute,
   VpnServerRoutePrototype,
+  VpnServerRoutePatch,
 } from './types.ts';
 
 export interface PageQuery {
@@ -187,7 +188,7 @@ export class SluiceClient {
     return this.http.json('POST', `/v1/vpn_servers/${enc(serverId)}/routes`, { body: prototype });
   }
 
-  updateVpnServerRoute(serverId: string, id: string, patch: { name: string }): Promise<VpnServerRoute> {
+  updateVpnServerRoute(serverId: string, id: string, patch: VpnServerRoutePatch): Promise<VpnServerRoute> {
     return this.http.json('PATCH', `/v1/vpn_servers/${enc(serverId)}/routes/${enc(id)}`, { body: patch });
   }
 

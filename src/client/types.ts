@@ -114,12 +114,31 @@ export interface VpnServerRoute {
   health_reasons: Reason[];
   lifecycle_state: string;
   lifecycle_reasons: Reason[];
+  /** Sluice extensions: who may use the route (absent = everyone) and the gateway's counters. */
+  access?: RouteAccess;
+  packets?: number;
+  bytes?: number;
+  denied_packets?: number;
+  counted_at?: string;
+}
+
+/** Users (user IDs) and certificate common names that may use a route. */
+export interface RouteAccess {
+  users: string[];
+  common_names: string[];
 }
 
 export interface VpnServerRoutePrototype {
   destination: string;
   action?: 'deliver' | 'drop' | 'translate';
   name?: string;
+  access?: Partial<RouteAccess>;
+}
+
+/** `access: null` lets everyone use the route again. */
+export interface VpnServerRoutePatch {
+  name?: string;
+  access?: Partial<RouteAccess> | null;
 }
 
 export interface Collection {

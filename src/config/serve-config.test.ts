@@ -9,6 +9,17 @@ test('defaults are the embedded single-machine setup', () => {
   assert.equal(config.dataDir, '/srv/.sluice');
   assert.equal(config.databaseUrl, '/srv/.sluice/sluice.db');
   assert.equal(config.gateway, 'embedded');
+  assert.equal(config.dataplane, 'nftables');
+  assert.equal(config.nftBinary, 'nft');
+  assert.deepEqual(config.dataplaneEgress, []);
+});
+
+test('the data plane can be turned off and its egress interfaces named', () => {
+  assert.equal(loadServeConfig({ dataplane: 'none' }, {}).dataplane, 'none');
+  assert.equal(loadServeConfig({}, { SLUICE_DATAPLANE: 'none' }).dataplane, 'none');
+  assert.deepEqual(loadServeConfig({}, { SLUICE_DATAPLANE_EGRESS: 'eth1, ens3' }).dataplaneEgress, ['eth1', 'ens3']);
+  assert.throws(() => loadServeConfig({ dataplane: 'iptables' }, {}), /--dataplane \/ SLUICE_DATAPLANE must be nftables or none, got "iptables"/);
+  assert.throws(() => loadServeConfig({ 'dataplane-egress': 'eth0,"x y"' }, {}), /dataplane-egress.*got ""x y""/);
 });
 
 test('flags win over environment variables', () => {

@@ -24,6 +24,14 @@ export interface ServeConfig {
   /** Origin `href`s are built from (e.g. https://vpn.example.com); undefined = a validated Host. */
   publicUrl: string | undefined;
   limits: LimitsConfig;
+  /**
+   * `nftables`: the gateway enforces routes with one nftables table per server and turns on IPv4
+   * forwarding; `none`: it leaves the host's packet filter and sysctls alone (other tooling owns them).
+   */
+  dataplane: 'nftables' | 'none';
+  nftBinary: string;
+  /** Interfaces VPN traffic may leave by; empty = any but the server's own tun device. */
+  dataplaneEgress: string[];
 }
 
 /** Flag name → environment variable. A flag wins over its variable. */
@@ -57,6 +65,9 @@ export const SERVE_OPTIONS = {
   'idle-timeout': 'SLUICE_IDLE_TIMEOUT_MS',
   'max-streams-per-token': 'SLUICE_MAX_STREAMS_PER_TOKEN',
   'max-streams-per-server': 'SLUICE_MAX_STREAMS_PER_SERVER',
+  dataplane: 'SLUICE_DATAPLANE',
+  'nft-binary': 'SLUICE_NFT_BINARY',
+  'dataplane-egress': 'SLUICE_DATAPLANE_EGRESS',
 } as const;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
 
@@ -66,6 +77,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** What Linux accepts as an interface name, without the characters nftables would need quoted. */
+const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -159,6 +173,12 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`${label('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const gateway = get('gateway') ?? 'embedded';
   if (gateway !== 'embedded' && gateway !== 'none') problems.push(`${label('gateway')} must be embedded or none, got "${gateway}"`);
+  const dataplane = get('dataplane') ?? 'nftables';
+  if (dataplane !== 'nftables' && dataplane !== 'none') problems.push(`${label('dataplane')} must be nftables or none, got "${dataplane}"`);
+  const egress = (get('dataplane-egress') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of egress) {
+    if (!INTERFACE_NAME.test(name)) problems.push(`${label('dataplane-egress')} must be comma-separated interface names (1–15 of A-Z a-z 0-9 . _ -), got "${name}"`);
+  }
   const trustProxy = get('trust-proxy') ?? 'false';
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`${label('trust-proxy')} must be true or false, got "${trustProxy}"`);
   const adminApiKey = env.SLUICE_ADMIN_API_KEY || undefined;
@@ -184,6 +204,9 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     degradedSeconds: integer(label('degraded-seconds'), get('degraded-seconds'), 60, 0, 86_400, problems),
     publicUrl: parsePublicUrl(label('public-url'), get('public-url'), problems),
     limits: loadLimits(get, label, problems),
+    dataplane: dataplane === 'none' ? 'none' : 'nftables',
+    nftBinary: get('nft-binary') ?? 'nft',
+    dataplaneEgress: egress,
   };
   if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
     problems.push(`${label('headers-timeout')} (${config.limits.headersTimeoutMs}) must not exceed ${label('request-timeout')} (${config.limits.requestTimeoutMs})`);

@@ -17,14 +17,24 @@ export interface ServerSpec {
   splitTunnel: boolean;
   idleTimeoutSeconds: number;
   authMethods: { certificate: boolean; username: boolean };
-  /** Routes pushed to each client when it connects (no restart needed to change them). */
-  routes: { destination: string; action: 'deliver' | 'drop' | 'translate' }[];
+  /**
+   * Routes: pushed to each client when it connects, and enforced by the gateway's data plane at
+   * once (no restart needed to change them). `access` absent = every session may use the route.
+   */
+  routes: RouteSpec[];
   serverCertificatePem: string;
   serverKeyPem: string;
   /** CA clients' certificates must chain to (and that signs nothing else we accept). */
   clientCaPem: string;
   /** Revoked client certificates; re-read by OpenVPN at every new TLS handshake. */
   crlPem: string | undefined;
+}
+
+export interface RouteSpec {
+  id: string;
+  destination: string;
+  action: 'deliver' | 'drop' | 'translate';
+  access?: { users: string[]; commonNames: string[] };
 }
 
 export interface LiveSession {
@@ -54,6 +64,23 @@ export interface StoredSessionReport {
   remotePort: number;
   bytesSent: number;
   bytesReceived: number;
+}
+
+/** Traffic of a connected session so far (OpenVPN's byte counts), reported while it lasts. */
+export interface SessionTrafficReport {
+  sessionKey: string;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** A route's counters in the gateway's data plane. */
+export interface RouteCounterReport {
+  routeId: string;
+  /** Packets from clients this route matched (longest prefix), and their bytes. */
+  packets: number;
+  bytes: number;
+  /** Of those, packets refused because the session may not use the route. */
+  deniedPackets: number;
 }
 
 export interface ServerStateReport {
@@ -92,7 +119,9 @@ export type AgentRequest =
    * The agent ended these attempts before any answer reached them (found waiting after a restart);
    * none became a session, so whatever they spent may be used again.
    */
-  | { type: 'attempts_ended'; serverId: string; sessionKeys: string[] };
+  | { type: 'attempts_ended'; serverId: string; sessionKeys: string[] }
+  | { type: 'session_traffic'; serverId: string; sessions: SessionTrafficReport[] }
+  | { type: 'route_counters'; serverId: string; at: number; routes: RouteCounterReport[] };
 
 export interface AgentReplies {
   list_servers: { serverIds: string[] };
@@ -105,6 +134,8 @@ export interface AgentReplies {
   authorize: { allow: true } | { allow: false; reason: string };
   pending_kills: { kills: { sessionKey: string; reason: string }[] };
   attempts_ended: Record<string, never>;
+  session_traffic: Record<string, never>;
+  route_counters: Record<string, never>;
 }
 
 export type AgentReply<R extends AgentRequest> = AgentReplies[R['type']];

@@ -123,3 +123,11 @@ test('client profile pins the server certificate by its whole common name', () =
     assert.throws(() => renderClientProfile({ ...spec, serverName }), (error: unknown) => error instanceof OpenVpnConfigError && error.field === 'serverName', JSON.stringify(serverName));
   }
 });
+
+test('a named tun device is rendered with dev-type, so the gateway\'s packet filter can name it', () => {
+  const text = renderServerConfig({ ...base, device: 'sl7a709a2ccbe5' });
+  assert.ok(has(text, 'dev sl7a709a2ccbe5'));
+  assert.ok(has(text, 'dev-type tun'));
+  assert.ok(!has(text, 'dev tun'));
+  assert.throws(() => renderServerConfig({ ...base, device: 'a very long device name' }), (e: unknown) => e instanceof OpenVpnConfigError && e.field === 'device');
+});

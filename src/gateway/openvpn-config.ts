@@ -53,6 +53,11 @@ export interface ServerConfigSpec {
   listenAddress?: string;
   /** IPv4 CIDR the client addresses come from (`/9`–`/29`). */
   clientIpPool: string;
+  /**
+   * The tun device's name, so the gateway's packet filter can name it (`dev NAME` + `dev-type
+   * tun`). Default `tun`: the kernel picks tunN.
+   */
+  device?: string;
   dnsServers: readonly string[];
   splitTunnel: boolean;
   routes: readonly RouteSpec[];
@@ -184,8 +189,11 @@ export function renderServerConfig(spec: ServerConfigSpec): string {
     `port ${port('port', spec.port)}`,
   ];
   if (spec.listenAddress !== undefined) lines.push(`local ${spec.listenAddress}`);
+  const device = spec.device ?? 'tun';
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(device)) throw new OpenVpnConfigError('device', `"${device}" is not an interface name (1–15 of A-Z a-z 0-9 . _ -)`);
+  lines.push(`dev ${device}`);
+  if (device !== 'tun') lines.push('dev-type tun');
   lines.push(
-    'dev tun',
     'topology subnet',
     `server ${pool.network} ${pool.netmask}`,
     `ca ${value('paths.ca', spec.paths.ca)}`,

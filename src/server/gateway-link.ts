@@ -10,6 +10,8 @@ import type { DomainContext, GatewayPort } from '../domain/context.ts';
 import { connectedClients } from '../store/clients.ts';
 import { findServer, listAllServers, setServerState } from '../store/vpn-servers.ts';
 import { listRoutes } from '../store/vpn-server-routes.ts';
+import { recordRouteCounters } from '../domain/vpn-server-routes/service.ts';
+import { recordLiveTraffic } from '../domain/clients/traffic.ts';
 
 /**
  * The control plane's side of the gateway channel: answers agent requests from the domain and
@@ -115,6 +117,12 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
       case 'attempts_ended':
         await this.identity.releaseAttempts(request.serverId, request.sessionKeys);
         return {};
+      case 'session_traffic':
+        await recordLiveTraffic(ctx, request.serverId, request.sessions);
+        return {};
+      case 'route_counters':
+        await recordRouteCounters(ctx, request.serverId, request.at, request.routes);
+        return {};
     }
   }
 
@@ -126,7 +134,12 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     // Username-only servers still need a CA for TLS; the server certificate's issuer serves.
     const caPem = clientCa?.certificate_pem ?? (certificate.issuer_id ? (await this.certificates.get(certificate.issuer_id)).certificate_pem : certificate.certificate_pem);
     const crlPem = clientCa && certAuth?.method === 'certificate' ? await this.certificates.crlForServer(clientCa, certAuth.crl) : undefined;
-    const routes = (await listRoutes(ctx.store.db, server.id)).map((r) => ({ destination: r.destination, action: r.action }));
+    const routes = (await listRoutes(ctx.store.db, server.id)).map((r) => ({
+      id: r.id,
+      destination: r.destination,
+      action: r.action,
+      ...(r.access && { access: { users: r.access.users, commonNames: r.access.commonNames } }),
+    }));
     const base = {
       id: server.id,
       name: server.name,
@@ -142,7 +155,8 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
       serverKeyPem: this.certificates.privateKeyOf(certificate),
       clientCaPem: caPem,
     };
-    // Routes and the CRL reach OpenVPN without a restart, so they stay out of the revision.
+    // Routes (and who may use them) and the CRL reach the gateway without a restart, so they stay
+    // out of the revision.
     const { routes: _routes, ...restartRelevant } = base;
     const revision = createHash('sha256').update(JSON.stringify(restartRelevant)).digest('hex').slice(0, 16);
     return { ...base, revision, crlPem };

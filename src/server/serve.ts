@@ -17,6 +17,8 @@ import { openStore } from '../store/database.ts';
 import type { ChangeSubscription } from '../store/change-feed.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { GatewayAgent } from '../gateway/agent/agent.ts';
+import { DataPlaneHost } from '../gateway/agent/dataplane-host.ts';
+import { Nft } from '../gateway/io/nft.ts';
 import { GatewayLink, type LinkDeps } from './gateway-link.ts';
 import { buildApp } from './app.ts';
 import { ensureAccountId, ensureAdministrator } from './bootstrap.ts';
@@ -83,17 +85,26 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   let agent: GatewayAgent | undefined;
   const subscriptions: ChangeSubscription[] = [];
   if (config.gateway === 'embedded') {
+    const gatewayDir = join(config.dataDir, 'gateway');
+    const gatewayLog = logger.child({ part: 'gateway' });
+    // Off on purpose (`--dataplane none`): routes are only pushed; the host's filter is someone else's.
+    const dataplane =
+      config.dataplane === 'nftables'
+        ? new DataPlaneHost({ nft: new Nft({ command: [config.nftBinary] }), gatewayDir, egressInterfaces: config.dataplaneEgress, now: () => Date.now(), log: gatewayLog })
+        : undefined;
+    if (!dataplane) gatewayLog.info('data plane off (--dataplane none): routes are pushed to clients but not enforced by this host');
     agent = new GatewayAgent(
       link,
       {
-        gatewayDir: join(config.dataDir, 'gateway'),
+        gatewayDir,
+        dataplane,
         openvpnBinary: config.openvpnBinary,
         extraArgs: config.openvpnArgs,
         timers: {},
         degradedForMs: config.degradedSeconds * 1000,
         now: () => Date.now(),
       },
-      logger.child({ part: 'gateway' }),
+      gatewayLog,
     );
     link.connectAgent((notice) => agent?.notify(notice));
     // Other replicas on the same store accept disconnects and server changes too; the store's
@@ -124,7 +135,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
 }
 
 const USAGE = `usage: sluice serve [--listen HOST:PORT] [--data-dir DIR] [--database URL|FILE] [--public-host HOST]
-                    [--log-level LEVEL] [--gateway embedded|none] [--openvpn-args "ARGS"] ...
+                    [--log-level LEVEL] [--gateway embedded|none] [--dataplane nftables|none]
+                    [--openvpn-args "ARGS"] ...
 Every flag has an environment variable: ${Object.values(SERVE_OPTIONS).join(', ')}.`;
 
 /** `sluice serve`: parse flags, start, stop cleanly on SIGINT/SIGTERM. Returns the exit code. */

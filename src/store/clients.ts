@@ -199,3 +199,15 @@ export async function disconnectAllOfServer(db: Executor, serverId: string, now:
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Live byte counts of a connected session; an ended one keeps the counts its end reported. */
+export async function saveLiveTraffic(db: Executor, serverId: string, sessionKey: string, bytesSent: number, bytesReceived: number): Promise<boolean> {
+  const result = await db
+    .updateTable('vpn_server_clients')
+    .set({ bytes_sent: bytesSent, bytes_received: bytesReceived })
+    .where('vpn_server_id', '=', serverId)
+    .where('session_key', '=', sessionKey)
+    .where('status', '=', 'connected')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

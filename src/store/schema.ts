@@ -39,6 +39,12 @@ export interface VpnServerRouteRow {
   lifecycle_state: string;
   health_state: string;
   created_at: number;
+  /** JSON `{"users":[…],"common_names":[…]}`; null = everyone. */
+  access: string | null;
+  packets: Generated<number>;
+  bytes: Generated<number>;
+  denied_packets: Generated<number>;
+  counted_at: number | null;
 }
 
 export interface VpnServerClientRow {

@@ -1,8 +1,10 @@
+import type { Selectable } from 'kysely';
 import type { Executor } from './database.ts';
 import type { VpnServerRouteRow } from './schema.ts';
-import type { VpnRoute } from '../domain/vpn-server-routes/service.ts';
+import type { RouteCounters, VpnRoute } from '../domain/vpn-server-routes/service.ts';
+import { accessFromJson, accessToJson, type RouteAccess } from '../domain/vpn-server-routes/access.ts';
 
-const fromRow = (row: VpnServerRouteRow): VpnRoute => ({
+const fromRow = (row: Selectable<VpnServerRouteRow>): VpnRoute => ({
   id: row.id,
   vpnServerId: row.vpn_server_id,
   name: row.name,
@@ -11,6 +13,8 @@ const fromRow = (row: VpnServerRouteRow): VpnRoute => ({
   lifecycleState: row.lifecycle_state,
   healthState: row.health_state,
   createdAt: row.created_at,
+  access: accessFromJson(row.access),
+  counters: { packets: row.packets, bytes: row.bytes, deniedPackets: row.denied_packets, countedAt: row.counted_at },
 });
 
 export async function listRoutes(db: Executor, serverId: string): Promise<VpnRoute[]> {
@@ -34,7 +38,22 @@ export async function insertRoute(db: Executor, route: VpnRoute): Promise<void> 
       lifecycle_state: route.lifecycleState,
       health_state: route.healthState,
       created_at: route.createdAt,
+      access: accessToJson(route.access),
+      counted_at: null,
     })
+    .execute();
+}
+
+export async function setRouteAccess(db: Executor, id: string, access: RouteAccess | null): Promise<void> {
+  await db.updateTable('vpn_server_routes').set({ access: accessToJson(access) }).where('id', '=', id).execute();
+}
+
+export async function saveRouteCounters(db: Executor, serverId: string, id: string, counters: RouteCounters): Promise<void> {
+  await db
+    .updateTable('vpn_server_routes')
+    .set({ packets: counters.packets, bytes: counters.bytes, denied_packets: counters.deniedPackets, counted_at: counters.countedAt })
+    .where('vpn_server_id', '=', serverId)
+    .where('id', '=', id)
     .execute();
 }
 

@@ -39,8 +39,8 @@ test('a duplicate destination is the API conflict, exit 1', async () => {
 
 test('vpn-server-routes table and JSON', async () => {
   const table = await cli('vpn-server-routes', 'office');
-  assert.match(table.stdout, /^ID\s+Name\s+Destination\s+Action\s+Status\s+Created\n/);
-  assert.match(table.stdout, /\slan\s+192\.168\.1\.0\/24\s+deliver\s/);
+  assert.match(table.stdout, /^ID\s+Name\s+Destination\s+Action\s+Access\s+Packets\s+Bytes\s+Status\s+Created\n/);
+  assert.match(table.stdout, /\slan\s+192\.168\.1\.0\/24\s+deliver\s+everyone\s+-\s+-\s/, 'no counters while the gateway has not counted');
   const listed = json<VpnServerRoute[]>(await cli('vpn-server-routes', 'office', '--output', 'json'));
   assert.deepEqual(listed, ((await api('GET', `/v1/vpn_servers/${serverId}/routes`)).json as { routes: VpnServerRoute[] }).routes);
 });
@@ -51,8 +51,30 @@ test('vpn-server-route by name or id; route-update renames', async () => {
   const renamed = json<VpnServerRoute>(await cli('vpn-server-route-update', 'office', 'lan', '--name', 'office-lan', '--output', 'json'));
   assert.equal(renamed.id, byName.id);
   assert.equal(renamed.name, 'office-lan');
-  const missingName = await cli('vpn-server-route-update', 'office', 'office-lan');
-  assert.equal(missingName.code, 2);
+  const nothing = await cli('vpn-server-route-update', 'office', 'office-lan');
+  assert.equal(nothing.code, 2);
+  assert.match(nothing.stderr, /nothing to change/);
+});
+
+test('access flags: create limited to users and common names, narrow it, lift it; bad combinations are usage errors', async () => {
+  const limited = json<VpnServerRoute>(
+    await cli('vpn-server-route-create', 'office', '--destination', '10.20.0.0/16', '--name', 'finance', '--access-users', 'alice,bob', '--access-users', 'carol', '--access-common-names', 'build-agent', '--output', 'json'),
+  );
+  assert.deepEqual(limited.access, { users: ['alice', 'bob', 'carol'], common_names: ['build-agent'] });
+  const shown = await cli('vpn-server-route', 'office', 'finance');
+  assert.match(shown.stdout, /Access\s+users alice, bob, carol; common names build-agent\n/);
+  const narrowed = json<VpnServerRoute>(await cli('vpn-server-route-update', 'office', 'finance', '--access-common-names', 'build-agent', '--output', 'json'));
+  assert.deepEqual(narrowed.access, { users: [], common_names: ['build-agent'] });
+  const lifted = await cli('vpn-server-route-update', 'office', 'finance', '--access-everyone');
+  assert.equal(lifted.code, 0, lifted.stderr);
+  assert.match(lifted.stdout, /Access\s+everyone\n/);
+  const both = await cli('vpn-server-route-update', 'office', 'finance', '--access-everyone', '--access-users', 'x');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--access-everyone cannot be combined/);
+  const dropLimited = await cli('vpn-server-route-create', 'office', '--destination', '10.21.0.0/16', '--action', 'drop', '--access-users', 'alice');
+  assert.equal(dropLimited.code, 1);
+  assert.match(dropLimited.stderr, /^FAILED invalid_value: a drop route drops for everyone/);
+  assert.equal((await cli('vpn-server-route-delete', 'office', 'finance', '-f', '-q')).code, 0);
 });
 
 test('vpn-server-route-delete -f by name, several at once', async () => {

@@ -27,7 +27,12 @@ export interface VpnClientOptions {
    * after its first failed connection attempt, which keeps failure tests short.
    */
   persistent?: boolean;
-  /** Come last, so they override the defaults above (e.g. `--auth-retry nointeract`). */
+  /**
+   * Run with a real tun device inside this network namespace (the data-plane suite): the profile's
+   * `dev tun` and pushed routes are used as a user's client would.
+   */
+  netns?: string;
+  /** More command-line flags, last so they override the defaults (the profile stays as the API handed it out). */
   extraArgs?: string[];
 }
 
@@ -35,7 +40,8 @@ export function startVpnClient(profile: string, credentials?: { username: string
   const dir = mkdtempSync(join(tmpdir(), 'sluice-client-'));
   const config = join(dir, 'client.ovpn');
   writeFileSync(config, profile, { mode: 0o600 });
-  const args = ['--config', config, '--dev', 'null', '--ifconfig-noexec', '--route-noexec', '--verb', '3'];
+  const local = options.netns ? [] : ['--dev', 'null', '--ifconfig-noexec', '--route-noexec'];
+  const args = ['--config', config, ...local, '--verb', '3'];
   if (!options.persistent) args.push('--connect-retry-max', '1', '--resolv-retry', '0');
   if (credentials) {
     const auth = join(dir, 'auth.txt');
@@ -43,7 +49,8 @@ export function startVpnClient(profile: string, credentials?: { username: string
     args.push('--auth-user-pass', auth);
   }
   args.push(...(options.extraArgs ?? []));
-  const child: ChildProcess = spawn('openvpn', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [binary = 'openvpn', ...argv] = options.netns ? ['ip', 'netns', 'exec', options.netns, 'openvpn', ...args] : ['openvpn', ...args];
+  const child: ChildProcess = spawn(binary, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let running = true;
   const onData = (chunk: Buffer): void => {

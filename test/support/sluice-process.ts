@@ -29,6 +29,8 @@ export interface StartOptions {
   args?: string[];
   /** Default 90 s: on a shared, loaded machine start-up alone has taken over 30 s. */
   timeoutMs?: number;
+  /** Run inside this network namespace (`ip netns exec`); the data-plane suite's gateway. */
+  netns?: string;
 }
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -45,12 +47,15 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
     SLUICE_ADMIN_API_KEY: TEST_ADMIN_KEY,
     SLUICE_LOG_LEVEL: 'info',
     SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec',
+    // The host's own nftables and sysctls are never the tests' to change: only the data-plane
+    // suite turns it on, inside network namespaces it made (test/dataplane/).
+    SLUICE_DATAPLANE: 'none',
     ...options.env,
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const command = [process.execPath, '--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])];
+  // `ip netns exec` execs the command in place: the child's pid is sluice serve's.
+  const [binary = '', ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...command] : command;
+  const child: ChildProcess = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-200_000);

@@ -15,6 +15,8 @@ import type { Api } from '../lib/api.ts';
 import type { VpnServer, VpnServerRoute } from '../../../src/client/types.ts';
 import { ApiError, errorToast } from '../lib/errors.ts';
 import { validateRoute } from '../lib/server-form.ts';
+import { accessFromForm, accessLabel, trafficLabel } from '../lib/route-access.ts';
+import { exactTime } from '../lib/time.ts';
 import { serverStatus } from '../lib/status.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { useNow } from '../hooks/useNow.ts';
@@ -29,6 +31,8 @@ const headers = [
   { key: 'name', header: 'Name' },
   { key: 'destination', header: 'Destination' },
   { key: 'action', header: 'Action' },
+  { key: 'access', header: 'Access' },
+  { key: 'traffic', header: 'Traffic' },
   { key: 'status', header: 'Status' },
   { key: 'created_at', header: 'Created' },
   { key: 'actions', header: '' },
@@ -37,6 +41,7 @@ const headers = [
 export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<VpnServerRoute | undefined>();
+  const [limiting, setLimiting] = useState<VpnServerRoute | undefined>();
   const [deleting, setDeleting] = useState<VpnServerRoute | undefined>();
   const toasts = useToasts();
   const now = useNow();
@@ -52,7 +57,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
       <LoadError action="Could not load the routes" error={error} />
       <ListTable
         title="VPN server routes"
-        description={`Pushed to clients when they connect${server.enable_split_tunneling ? '' : ' (split tunnelling is off, so all traffic goes through the VPN anyway)'}. Packets to destinations without a route are dropped.`}
+        description={`Pushed to clients when they connect${server.enable_split_tunneling ? '' : ' (split tunnelling is off, so all traffic goes through the VPN anyway)'} and enforced by the gateway at once: the longest matching route decides, and packets to destinations without a route are dropped.`}
         label="VPN server routes"
         toolbarLabel="Routes toolbar"
         toolbar={
@@ -62,18 +67,23 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
         }
         headers={headers}
         items={list}
-        cells={(r) => ({ name: r.name, destination: r.destination, action: r.action, status: r.lifecycle_state, created_at: r.created_at, actions: '' })}
+        cells={(r) => ({ name: r.name, destination: r.destination, action: r.action, access: accessLabel(r.access), traffic: trafficLabel(r), status: r.lifecycle_state, created_at: r.created_at, actions: '' })}
         renderCells={(r) => (
           <>
             <TableCell>{r.name}</TableCell>
             <TableCell className="sl-mono">{r.destination}</TableCell>
             <TableCell>{r.action}</TableCell>
+            <TableCell>{accessLabel(r.access)}</TableCell>
+            <TableCell className="sl-mono" title={r.counted_at ? `Counted by the gateway at ${exactTime(r.counted_at)}` : 'Not counted yet (or the gateway runs without a data plane)'}>
+              {trafficLabel(r)}
+            </TableCell>
             <StatusTagCell tag={serverStatus(r.lifecycle_state, r.health_state ?? 'ok')} />
             <TableCell>
               <RelativeTime value={r.created_at} now={now} />
             </TableCell>
             <RowActions label={`Actions for route ${r.name}`}>
               <OverflowMenuItem itemText="Rename" onClick={() => setRenaming(r)} />
+              {r.action !== 'drop' && <OverflowMenuItem itemText="Edit access" onClick={() => setLimiting(r)} />}
               <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => setDeleting(r)} />
             </RowActions>
           </>
@@ -107,12 +117,23 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
           }}
         />
       )}
+      {limiting && (
+        <AccessModal
+          route={limiting}
+          onClose={() => setLimiting(undefined)}
+          onSave={async (access) => {
+            await api.json('PATCH', `${base}/${encodeURIComponent(limiting.id)}`, { body: { access: access ?? null } });
+            toasts.success(access ? `Route ${limiting.name} is limited to the listed users and common names` : `Everyone may use route ${limiting.name}`);
+            await load();
+          }}
+        />
+      )}
       {deleting && (
         <ConfirmModal
           heading={`Delete route ${deleting.name}?`}
           label={server.name}
           confirmText="Delete"
-          body={<p>Clients stop receiving the route to {deleting.destination} when they next connect.</p>}
+          body={<p>The gateway stops carrying traffic to {deleting.destination} at once; clients drop the route when they next connect.</p>}
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             try {
@@ -129,11 +150,13 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
   );
 }
 
-function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(body: Record<string, string>): Promise<void> }) {
+function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(body: Record<string, unknown>): Promise<void> }) {
   const [destination, setDestination] = useState('');
   const [action, setAction] = useState('deliver');
   const [name, setName] = useState('');
-  const [errors, setErrors] = useState<{ destination?: string; name?: string; other?: { title: string; subtitle: string } }>({});
+  const [users, setUsers] = useState('');
+  const [commonNames, setCommonNames] = useState('');
+  const [errors, setErrors] = useState<{ destination?: string; name?: string; access?: string; other?: { title: string; subtitle: string } }>({});
   const [busy, setBusy] = useState(false);
   const submit = async () => {
     const local = validateRoute(destination, name);
@@ -141,14 +164,17 @@ function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(bod
     if (local.destination || local.name) return;
     setBusy(true);
     try {
-      const body: Record<string, string> = { destination: destination.trim(), action };
+      const body: Record<string, unknown> = { destination: destination.trim(), action };
       if (name.trim()) body.name = name.trim();
+      const access = action === 'drop' ? undefined : accessFromForm(users, commonNames);
+      if (access) body.access = access;
       await onCreate(body);
       onClose();
     } catch (e) {
       const target = e instanceof ApiError ? e.errors[0]?.target?.name : undefined;
       const text = e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
       if (target === 'destination' || target === 'name') setErrors({ [target]: text });
+      else if (target?.startsWith('access')) setErrors({ access: text });
       else setErrors({ other: errorToast('Could not create the route', e) });
     } finally {
       setBusy(false);
@@ -164,6 +190,42 @@ function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(bod
         <SelectItem value="drop" text="Drop" />
       </Select>
       <TextInput id="route-name" labelText="Name" helperText="Optional; generated when empty" value={name} invalid={!!errors.name} invalidText={errors.name} onChange={(e) => setName(e.target.value)} />
+      <AccessFields users={users} commonNames={commonNames} disabled={action === 'drop'} error={errors.access} onUsers={setUsers} onCommonNames={setCommonNames} />
+    </Modal>
+  );
+}
+
+/** Who may use the route: user IDs and certificate common names, comma-separated; both empty = everyone. */
+function AccessFields({ users, commonNames, disabled, error, onUsers, onCommonNames }: { users: string; commonNames: string; disabled: boolean; error: string | undefined; onUsers(v: string): void; onCommonNames(v: string): void }) {
+  const helper = disabled ? 'A drop route drops for everyone' : 'Comma-separated; leave both empty to let everyone use the route';
+  return (
+    <>
+      <TextInput id="route-access-users" labelText="Users allowed" helperText={helper} value={users} disabled={disabled} invalid={!!error} invalidText={error} onChange={(e) => onUsers(e.target.value)} />
+      <TextInput id="route-access-common-names" labelText="Common names allowed" helperText={helper} value={commonNames} disabled={disabled} onChange={(e) => onCommonNames(e.target.value)} />
+    </>
+  );
+}
+
+function AccessModal({ route, onClose, onSave }: { route: VpnServerRoute; onClose(): void; onSave(access: ReturnType<typeof accessFromForm>): Promise<void> }) {
+  const [users, setUsers] = useState(route.access?.users.join(', ') ?? '');
+  const [commonNames, setCommonNames] = useState(route.access?.common_names.join(', ') ?? '');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    try {
+      await onSave(accessFromForm(users, commonNames));
+      onClose();
+    } catch (e) {
+      setError(e instanceof ApiError ? `${e.message} (${e.code})` : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open size="sm" modalLabel={route.destination} modalHeading={`Who may use route ${route.name}`} primaryButtonText={busy ? 'Saving…' : 'Save'} primaryButtonDisabled={busy} secondaryButtonText="Cancel" onRequestClose={onClose} onRequestSubmit={submit} shouldSubmitOnEnter>
+      <p>The gateway applies the change to connected clients at once.</p>
+      <AccessFields users={users} commonNames={commonNames} disabled={false} error={error} onUsers={setUsers} onCommonNames={setCommonNames} />
     </Modal>
   );
 }

@@ -67,21 +67,37 @@ export function clientFields(c: VpnServerClient): string {
   return renderFields(fields);
 }
 
+/** `everyone`, or who is listed: `users alice, bob; common names laptop-1`. */
+export function accessText(access: VpnServerRoute['access']): string {
+  if (!access) return 'everyone';
+  const parts = [];
+  if (access.users.length > 0) parts.push(`users ${access.users.join(', ')}`);
+  if (access.common_names.length > 0) parts.push(`common names ${access.common_names.join(', ')}`);
+  return parts.join('; ');
+}
+
+const counted = (value: number | undefined): string => (value === undefined ? '-' : String(value));
+
 export function routesTable(routes: readonly VpnServerRoute[]): string {
   return renderTable(
-    ['ID', 'Name', 'Destination', 'Action', 'Status', 'Created'],
-    routes.map((r) => [r.id, r.name, r.destination, r.action, r.lifecycle_state, localTime(r.created_at)]),
+    ['ID', 'Name', 'Destination', 'Action', 'Access', 'Packets', 'Bytes', 'Status', 'Created'],
+    routes.map((r) => [r.id, r.name, r.destination, r.action, accessText(r.access), counted(r.packets), counted(r.bytes), r.lifecycle_state, localTime(r.created_at)]),
   );
 }
 
 export function routeFields(r: VpnServerRoute): string {
-  return renderFields([
+  const fields: [string, string][] = [
     ['ID', r.id],
     ['Name', r.name],
     ['Destination', r.destination],
     ['Action', r.action],
+    ['Access', accessText(r.access)],
     ['Status', r.lifecycle_state],
     ['Health', r.health_state],
     ['Created', localTime(r.created_at)],
-  ]);
+  ];
+  if (r.counted_at !== undefined) {
+    fields.push(['Packets', counted(r.packets)], ['Bytes', counted(r.bytes)], ['Denied packets', counted(r.denied_packets)], ['Counted', localTime(r.counted_at)]);
+  }
+  return renderFields(fields);
 }

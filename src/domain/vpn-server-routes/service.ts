@@ -1,5 +1,7 @@
 import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
-import { deleteRouteRow, findRoute, insertRoute, listRoutes, renameRoute } from '../../store/vpn-server-routes.ts';
+import { inTransaction } from '../../store/database.ts';
+import { deleteRouteRow, findRoute, insertRoute, listRoutes, renameRoute, saveRouteCounters, setRouteAccess } from '../../store/vpn-server-routes.ts';
+import { parseAccess, type RouteAccess, type RouteAccessInput } from './access.ts';
 import { parseIpv4Cidr } from '../shared/cidr.ts';
 import { generateName, newId } from '../shared/ids.ts';
 import { getVpnServer } from '../vpn-servers/service.ts';
@@ -16,7 +18,20 @@ export interface VpnRoute {
   lifecycleState: string;
   healthState: string;
   createdAt: number;
+  /** Who may use the route; null = everyone. */
+  access: RouteAccess | null;
+  /** The gateway's data-plane counters; countedAt null until it first reports them. */
+  counters: RouteCounters;
 }
+
+export interface RouteCounters {
+  packets: number;
+  bytes: number;
+  deniedPackets: number;
+  countedAt: number | null;
+}
+
+export const NO_COUNTERS: RouteCounters = { packets: 0, bytes: 0, deniedPackets: 0, countedAt: null };
 
 /** The reference's limit. */
 export const MAX_ROUTES = 50;
@@ -41,12 +56,17 @@ export async function listServerRoutes(ctx: DomainContext, serverId: string): Pr
   return listRoutes(ctx.store.db, serverId);
 }
 
-/** Routes are pushed to clients when they connect, so a new route reaches every later session. */
-export async function createRoute(ctx: DomainContext, serverId: string, input: { destination: string; action?: RouteAction; name?: string }): Promise<VpnRoute> {
+/**
+ * Routes are pushed to clients when they connect, so a new route reaches every later session's
+ * routing table; the gateway's data plane enforces it for live sessions at once.
+ */
+export async function createRoute(ctx: DomainContext, serverId: string, input: { destination: string; action?: RouteAction; name?: string; access?: RouteAccessInput }): Promise<VpnRoute> {
   const existing = await listServerRoutes(ctx, serverId);
   // Uniqueness is about networks, not spellings: compare canonical forms (rows written before
   // destinations were canonicalised may hold another spelling).
   const destination = parseIpv4Cidr(input.destination, 'destination').canonical;
+  const action = input.action ?? 'deliver';
+  const access = input.access === undefined ? null : parseAccess(input.access, action);
   if (existing.length >= MAX_ROUTES) {
     throw new SluiceError('too_many_routes', `a VPN server has at most ${MAX_ROUTES} routes`, { name: 'vpn_server_id', type: 'parameter', value: serverId });
   }
@@ -61,23 +81,41 @@ export async function createRoute(ctx: DomainContext, serverId: string, input: {
     vpnServerId: serverId,
     name,
     destination,
-    action: input.action ?? 'deliver',
+    action,
     lifecycleState: 'stable',
     healthState: 'ok',
     createdAt: ctx.clock.now(),
+    access,
+    counters: NO_COUNTERS,
   };
   await insertRoute(ctx.store.db, route);
   ctx.gateway.serverChanged(serverId);
   return route;
 }
 
-export async function updateRoute(ctx: DomainContext, serverId: string, id: string, patch: { name?: string }): Promise<VpnRoute> {
-  const route = await getRoute(ctx, serverId, id);
-  if (patch.name === undefined || patch.name === route.name) return route;
-  const clash = (await listRoutes(ctx.store.db, serverId)).find((r) => r.name === patch.name && r.id !== id);
-  if (clash) throw fieldError('name_conflict', 'name', `a route named ${patch.name} already exists`, patch.name);
-  await renameRoute(ctx.store.db, id, patch.name);
-  return { ...route, name: patch.name };
+/** Renames (the reference) and changes who may use the route (`access: null` = everyone again). */
+export async function updateRoute(ctx: DomainContext, serverId: string, id: string, patch: { name?: string; access?: RouteAccessInput | null }): Promise<VpnRoute> {
+  let route = await getRoute(ctx, serverId, id);
+  if (patch.name !== undefined && patch.name !== route.name) {
+    const clash = (await listRoutes(ctx.store.db, serverId)).find((r) => r.name === patch.name && r.id !== id);
+    if (clash) throw fieldError('name_conflict', 'name', `a route named ${patch.name} already exists`, patch.name);
+    await renameRoute(ctx.store.db, id, patch.name);
+    route = { ...route, name: patch.name };
+  }
+  if (patch.access !== undefined) {
+    const access = patch.access === null ? null : parseAccess(patch.access, route.action);
+    await setRouteAccess(ctx.store.db, id, access);
+    route = { ...route, access };
+    ctx.gateway.serverChanged(serverId);
+  }
+  return route;
+}
+
+/** The gateway's data-plane counters for a server's routes; routes deleted meanwhile are skipped. */
+export async function recordRouteCounters(ctx: DomainContext, serverId: string, at: number, counters: readonly { routeId: string; packets: number; bytes: number; deniedPackets: number }[]): Promise<void> {
+  await inTransaction(ctx.store.db, async (trx) => {
+    for (const c of counters) await saveRouteCounters(trx, serverId, c.routeId, { packets: c.packets, bytes: c.bytes, deniedPackets: c.deniedPackets, countedAt: at });
+  });
 }
 
 export async function deleteRoute(ctx: DomainContext, serverId: string, id: string): Promise<void> {

@@ -22,6 +22,11 @@ export class GatewayAgent {
 
   async start(): Promise<void> {
     const { serverIds } = await this.channel.request({ type: 'list_servers' });
+    // Tables of servers deleted while the agent was away go before anything is applied.
+    const listed = new Set(serverIds);
+    await this.options.dataplane?.sweep((serverId) => listed.has(serverId) || this.runtimes.has(serverId)).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'removing data-plane tables of deleted servers failed');
+    });
     await Promise.all(serverIds.map((serverId) => this.enqueue(serverId, () => this.apply(serverId))));
     this.ticker = setInterval(() => {
       for (const runtime of this.runtimes.values()) runtime.tick();

@@ -29,13 +29,22 @@ export function serverPaths(gatewayDir: string, serverId: string): ServerPaths {
   };
 }
 
+/** The `dev` line of the config a running OpenVPN was started with (its tun device's name). */
+export function readDevice(paths: ServerPaths): string | undefined {
+  try {
+    return /^dev (\S+)$/m.exec(readFileSync(paths.config, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 export interface TestTimers {
   keepalive?: { interval: number; timeout: number };
   handWindow?: number;
 }
 
 /** Writes certificates, key, CRL and config for the spec; returns nothing secret. */
-export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: TestTimers): void {
+export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: TestTimers, device: string): void {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
   const file = (name: string, text: string): string => {
@@ -52,6 +61,7 @@ export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: T
     port: spec.port,
     protocol: spec.protocol,
     clientIpPool: spec.clientIpPool,
+    device,
     dnsServers: spec.dnsServers,
     splitTunnel: spec.splitTunnel,
     // Routes are pushed per client at connect time, so changing them needs no restart.

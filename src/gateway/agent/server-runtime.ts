@@ -10,7 +10,11 @@ import { endTimeOf, parseLogHistory, type LogLine } from '../core/session-end.ts
 import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
 import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
 import { parseCidr } from '../openvpn-config.ts';
-import { readRevision, removeServerFiles, restrictSocket, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import { deviceName } from '../dataplane/names.ts';
+import { readDevice, readRevision, removeServerFiles, restrictSocket, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import type { DataPlaneHost } from './dataplane-host.ts';
+import { ServerDataPlane, withDataPlaneHealth } from './server-dataplane.ts';
+import { DEFAULT_TRAFFIC_TIMERS, SessionTraffic, type TrafficTimers } from './session-traffic.ts';
 import { LastSeenMark } from './last-seen.ts';
 import { endUnansweredAttempts } from './unanswered.ts';
 
@@ -23,6 +27,9 @@ export interface RuntimeOptions {
   /** How long health stays `degraded` after OpenVPN died and came back. */
   degradedForMs: number;
   now(): number;
+  /** The host's data plane; absent with `--dataplane none` (routes are then only pushed). */
+  dataplane?: DataPlaneHost | undefined;
+  traffic?: TrafficTimers;
 }
 
 const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
@@ -68,6 +75,8 @@ export class ServerRuntime {
   private inert = false;
   /** Pid of the process that reached `attached`: its exit is a crash, not a failed start. */
   private servedBy: number | undefined;
+  private readonly dataplane: ServerDataPlane | undefined;
+  private readonly traffic: SessionTraffic;
 
   constructor(
     readonly serverId: string,
@@ -78,6 +87,8 @@ export class ServerRuntime {
     this.policy = { ...defaultPolicy, ...options.policy };
     this.paths = serverPaths(options.gatewayDir, serverId);
     this.lastSeen = new LastSeenMark(this.paths.lastSeen);
+    this.dataplane = options.dataplane && new ServerDataPlane(options.dataplane, serverId, `${this.paths.dir}/dataplane.json`, channel, () => void this.report());
+    this.traffic = new SessionTraffic(serverId, channel, log, options.traffic ?? DEFAULT_TRAFFIC_TIMERS, options.now);
   }
 
   get running(): boolean {
@@ -87,7 +98,10 @@ export class ServerRuntime {
   /** Starts the server, re-adopting an `openvpn` left running by a previous control plane. */
   async start(spec: ServerSpec): Promise<void> {
     this.spec = spec;
-    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision;
+    // The table is in place before OpenVPN releases any client (or, for an adopted process, kept).
+    await this.dataplane?.configure(spec);
+    // A process started by an earlier Sluice with an unnamed tun device cannot be filtered: restart it.
+    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision && readDevice(this.paths) === deviceName(this.serverId);
     const adopted = adoptable ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
     if (adopted) {
       writeCrl(this.paths, spec.crlPem);
@@ -97,7 +111,7 @@ export class ServerRuntime {
       return;
     }
     await this.stopStray();
-    writeServerFiles(this.paths, spec, this.options.timers);
+    writeServerFiles(this.paths, spec, this.options.timers, deviceName(this.serverId));
     this.dispatch({ type: 'start' });
   }
 
@@ -105,6 +119,8 @@ export class ServerRuntime {
   async update(spec: ServerSpec): Promise<void> {
     const previous = this.spec;
     this.spec = spec;
+    // Routes and who may use them apply to live sessions at once, without restarting OpenVPN.
+    await this.dataplane?.configure(spec);
     if (previous?.revision === spec.revision) {
       writeCrl(this.paths, spec.crlPem);
       await this.report();
@@ -141,6 +157,8 @@ export class ServerRuntime {
 
   tick(): void {
     this.dispatch({ type: 'tick' });
+    this.dataplane?.tick(this.options.now());
+    this.traffic.tick();
     if (this.connection?.isOpen && this.state.attached) this.lastSeen.touch(this.options.now());
     // The degraded window ends with time alone; report() sends only what changed.
     if (this.crashedAt === undefined) return;
@@ -176,7 +194,11 @@ export class ServerRuntime {
       const { processStart, cid } = parseSessionKey(kill.sessionKey);
       return processStart === epoch && cid >= 0 && !this.killsSent.has(kill.sessionKey);
     });
-    for (const kill of due) this.killsSent.add(kill.sessionKey);
+    for (const kill of due) {
+      this.killsSent.add(kill.sessionKey);
+      // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
+      this.dataplane?.sessionEnded(kill.sessionKey);
+    }
     // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
     await Promise.all(
       due.map((kill) =>
@@ -232,7 +254,7 @@ export class ServerRuntime {
 
   private async spawn(): Promise<void> {
     // A new process runs what this version renders (e.g. its keepalive), not an older rendering.
-    if (this.spec) writeServerFiles(this.paths, this.spec, this.options.timers);
+    if (this.spec) writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
     const process = await OpenVpnProcess.spawn({
       binary: this.options.openvpnBinary,
       configPath: this.paths.config,
@@ -243,6 +265,7 @@ export class ServerRuntime {
       logFile: this.paths.log,
     });
     this.track(process);
+    this.dataplane?.processStarted();
     this.lastSpawnError = undefined;
     this.dispatch({ type: 'spawned', pid: process.pid });
   }
@@ -260,6 +283,7 @@ export class ServerRuntime {
       this.connection?.close();
       this.connection = undefined;
       this.killsSent.clear();
+      this.dataplane?.replaceSessions([]);
       this.dispatch({ type: 'exited', pid: process.pid, code: exit.code, signal: exit.signal });
       // Every session of that process is over; the store learns it now rather than at re-attach.
       void this.reconcileWith(NO_CLIENTS, 0).catch(() => undefined);
@@ -283,10 +307,13 @@ export class ServerRuntime {
         this.connection = undefined;
         if (error) this.dispatch({ type: 'detached' });
       });
+      await this.dataplane?.ensure();
       await connection.holdRelease();
+      this.traffic.attach(connection);
       const status = await this.statusWhenServing(connection);
       const away = { log: await this.logHistory(connection), lastSeen: this.lastSeen.read() };
       await this.reconcileWith(status, connection.processStart ?? 0, away);
+      this.dataplane?.replaceSessions(this.identitiesOf(status, connection.processStart ?? 0));
       await endUnansweredAttempts(connection, status, this.channel, this.serverId, this.log);
       this.servedBy = this.process?.pid;
       if (this.crashedAt !== undefined && this.recoveredAt === undefined) this.recoveredAt = this.options.now();
@@ -362,6 +389,15 @@ export class ServerRuntime {
     if (ended.length > 0 || discovered.length > 0) this.log.info({ serverId: this.serverId, ended: ended.length, discovered: discovered.length }, 'reconciled sessions with openvpn');
   }
 
+  /** What access rules look at, from `status 3`: established sessions only. */
+  private identitiesOf(status: StatusSnapshot, processStart: number): { sessionKey: string; address: string; username: string | null; commonName: string | null }[] {
+    return status.clients.flatMap((client) => {
+      if (client.virtualAddress === undefined) return [];
+      const live = this.liveSession({ key: { processStart, cid: client.cid }, clientIp: client.virtualAddress, remoteIp: undefined, remotePort: undefined, commonName: client.commonName, username: client.username, startedAt: 0 });
+      return [{ sessionKey: live.sessionKey, address: live.clientIp, username: live.username, commonName: live.commonName }];
+    });
+  }
+
   /** The record's fields; CN only under certificate auth and user ID only under username auth, as in the reference. */
   private liveSession(fields: Pick<EstablishedFact, 'key' | 'clientIp' | 'remoteIp' | 'remotePort' | 'commonName' | 'username' | 'startedAt'> & { certSerial?: string | undefined }): LiveSession {
     return {
@@ -382,10 +418,15 @@ export class ServerRuntime {
       case 'auth_request':
         await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact));
         return;
-      case 'established':
-        await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
+      case 'established': {
+        const session = this.liveSession(fact);
+        if (!this.killsSent.has(session.sessionKey)) this.dataplane?.sessionStarted(session.sessionKey, { address: session.clientIp, username: session.username, commonName: session.commonName });
+        await this.channel.request({ type: 'session_established', serverId: this.serverId, session });
         return;
+      }
       case 'disconnected':
+        this.dataplane?.sessionEnded(keyText(fact.key));
+        this.traffic.forget(keyText(fact.key));
         this.killsSent.delete(keyText(fact.key));
         if (!fact.wasEstablished) return;
         await this.channel.request({
@@ -436,13 +477,14 @@ export class ServerRuntime {
     this.process = undefined;
     removePidFile(this.paths.pidFile);
     if (this.removeAfterStop) {
+      await this.dataplane?.remove();
       removeServerFiles(this.paths);
       await this.channel.request({ type: 'server_stopped', serverId: this.serverId });
       return;
     }
     if (this.restartAfterStop && this.spec) {
       this.restartAfterStop = false;
-      writeServerFiles(this.paths, this.spec, this.options.timers);
+      writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
       this.dispatch({ type: 'start' });
     }
   }
@@ -456,8 +498,9 @@ export class ServerRuntime {
 
   private report(): Promise<void> {
     if (this.removeAfterStop || this.restartAfterStop) return this.reporting;
-    const state = this.stateReport();
-    if (state === undefined) return this.reporting;
+    const health = this.stateReport();
+    if (health === undefined) return this.reporting;
+    const state = withDataPlaneHealth(health, this.dataplane?.unavailable);
     const text = JSON.stringify(state);
     if (text === this.lastReport) return this.reporting;
     this.lastReport = text;

@@ -6,6 +6,7 @@ import * as certificateBinding from './2026-11-30-101-certificate-binding.ts';
 import * as tokenFamilies from './2026-11-30-201-token-families.ts';
 import * as rateLimits from './2026-11-30-202-rate-limits.ts';
 import * as passcodeAttempts from './2026-11-30-301-passcode-attempts.ts';
+import * as routeAccessAndCounters from './2026-11-30-401-route-access-and-counters.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -19,4 +20,5 @@ export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-30-201-token-families', tokenFamilies],
   ['2026-11-30-202-rate-limits', rateLimits],
   ['2026-11-30-301-passcode-attempts', passcodeAttempts],
+  ['2026-11-30-401-route-access-and-counters', routeAccessAndCounters],
 ];

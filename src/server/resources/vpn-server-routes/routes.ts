@@ -17,6 +17,27 @@ const RouteReason = (name: string, description: string) =>
     { code: Type.String({ pattern: '^[a-z][a-z0-9]*(_[a-z0-9]+)*$', minLength: 1, maxLength: 64, description: 'Reason code, snake_case.' }), message: Line('Explanation.', 1024), more_info: Type.Optional(Type.String({ ...Href, description: 'Link to documentation about this reason.' })) },
     { description },
   ));
+const AccessUser = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'A user ID (username auth).' });
+const AccessCommonName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f/\\\\]+$', description: 'A client certificate common name (certificate auth).' });
+const accessFields = {
+  users: Type.Optional(Type.Array(AccessUser, { minItems: 0, maxItems: 100, description: 'User IDs (username auth) that may use the route.' })),
+  common_names: Type.Optional(Type.Array(AccessCommonName, { minItems: 0, maxItems: 100, description: 'Client certificate common names (certificate auth) that may use the route.' })),
+};
+const AccessBody = named('VPNServerRouteAccessPrototype', Type.Object(accessFields, { additionalProperties: false, description: 'Sluice extension: only these sessions may use the route; absent = everyone. Enforced by the gateway.' }));
+/** In a merge patch, `null` opens the route to everyone again. */
+const AccessPatch = named('VPNServerRouteAccessPatch', Type.Unsafe<{ users?: string[]; common_names?: string[] } | null>({
+  ...Type.Object(accessFields, { additionalProperties: false }),
+  nullable: true,
+  description: 'Sluice extension: only these sessions may use the route; null = everyone again.',
+}));
+const AccessSchema = named('VPNServerRouteAccess', Type.Object(
+  {
+    users: Type.Array(AccessUser, { minItems: 0, maxItems: 100, description: 'User IDs that may use the route.' }),
+    common_names: Type.Array(AccessCommonName, { minItems: 0, maxItems: 100, description: 'Certificate common names that may use the route.' }),
+  },
+  { description: 'Sluice extension: who may use the route; absent = everyone.' },
+));
+const Count = (description: string) => Type.Integer({ minimum: 0, description });
 
 const SERVER = 'r001-8a6c1f0e-3b7d-4c1a-9e55-0f2b6d1c4e7a';
 const ROUTE = 'r001-4c78d351-f51e-4f1b-b26c-77557fd4fc5d';
@@ -47,12 +68,20 @@ const RouteSchema = named('VPNServerRoute', Type.Object(
     lifecycle_state: StringEnum([...LIFECYCLE_STATES], 'Lifecycle state; clients must tolerate new values.'),
     name: Name,
     resource_type: StringEnum(['vpn_server_route'], 'Resource type.'),
+    access: Type.Optional(AccessSchema),
+    packets: Type.Optional(Count('Sluice extension: packets from clients this route matched (longest prefix) at the gateway; absent until the gateway counted.')),
+    bytes: Type.Optional(Count('Sluice extension: bytes of those packets.')),
+    denied_packets: Type.Optional(Count('Sluice extension: of those, packets refused because the session may not use the route.')),
+    counted_at: Type.Optional(Timestamp),
   },
-  { description: 'A route pushed to clients.', example: ROUTE_EXAMPLE },
+  { description: 'A route pushed to clients and enforced by the gateway.', example: ROUTE_EXAMPLE },
 ));
 const RouteCollection = collection('VPNServerRouteCollection', 'routes', RouteSchema, 'Routes.', collectionExample(`/v1/vpn_servers/${SERVER}/routes`, 'routes', ROUTE_EXAMPLE));
-const RoutePrototype = named('VPNServerRoutePrototype', Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route prototype.' }));
-const RoutePatch = named('VPNServerRoutePatch', Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false, description: 'Route patch (JSON merge patch): only the name changes.' }));
+const RoutePrototype = named('VPNServerRoutePrototype', Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name), access: Type.Optional(AccessBody) }, { additionalProperties: false, description: 'Route prototype.' }));
+const RoutePatch = named('VPNServerRoutePatch', Type.Object(
+  { name: Type.Optional(Name), access: Type.Optional(AccessPatch) },
+  { additionalProperties: false, description: 'Route patch (JSON merge patch): the name, and who may use the route (Sluice extension).' },
+));
 
 const ServerId = Type.String({ ...Id, description: 'The VPN server identifier.' });
 const ServerParams = Type.Object({ vpn_server_id: ServerId }, { description: 'Path parameters.' });
@@ -73,6 +102,13 @@ const present = (route: VpnRoute, base: string) => ({
   lifecycle_state: route.lifecycleState,
   name: route.name,
   resource_type: 'vpn_server_route' as const,
+  ...(route.access && { access: { users: route.access.users, common_names: route.access.commonNames } }),
+  ...(route.counters.countedAt !== null && {
+    packets: route.counters.packets,
+    bytes: route.counters.bytes,
+    denied_packets: route.counters.deniedPackets,
+    counted_at: toTimestamp(route.counters.countedAt),
+  }),
 });
 
 export function registerVpnServerRouteRoutes(root: FastifyInstance, services: AppServices): void {
@@ -119,8 +155,8 @@ export function registerVpnServerRouteRoutes(root: FastifyInstance, services: Ap
     config: write,
     schema: {
       operationId: 'update_vpn_server_route',
-      summary: 'Rename a VPN server route',
-      description: 'Only the name of a route can change; delete and create a route to change its destination or action.',
+      summary: 'Update a VPN server route',
+      description: 'The name of a route can change, and (a Sluice extension) who may use it; delete and create a route to change its destination or action.',
       tags,
       params: RouteParams,
       querystring: Query,
