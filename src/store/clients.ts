@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 import type { VpnServerClientRow } from './schema.ts';
-import type { ClientIntent, ClientStatus, VpnClient } from '../domain/clients/model.ts';
+import type { ClientIntent, ClientStatus, IntentCause, VpnClient } from '../domain/clients/model.ts';
 import { afterCursor, decodeCursor, encodeCursor, type Page, type SortSpec } from './pagination.ts';
 
 export function fromRow(row: VpnServerClientRow): VpnClient {
@@ -23,6 +23,7 @@ export function fromRow(row: VpnServerClientRow): VpnClient {
     intent: row.intent as ClientIntent | null,
     intentAt: row.intent_at,
     intentBy: row.intent_by,
+    intentCause: row.intent_cause as IntentCause | null,
   };
 }
 
@@ -45,6 +46,7 @@ export function toRow(client: VpnClient): VpnServerClientRow {
     intent: client.intent,
     intent_at: client.intentAt,
     intent_by: client.intentBy,
+    intent_cause: client.intentCause ?? null,
   };
 }
 

@@ -59,6 +59,7 @@ export interface VpnServerClientRow {
   intent: string | null;
   intent_at: number | null;
   intent_by: string | null;
+  intent_cause: string | null;
 }
 
 export interface ClientEventRow {
@@ -119,6 +120,39 @@ export interface CertificateRow {
   created_at: number;
 }
 
+export interface AuditEventRow {
+  id: string;
+  at: number;
+  request_id: string;
+  operation: string;
+  method: string;
+  path: string;
+  target_type: string;
+  target_id: string | null;
+  vpn_server_id: string | null;
+  actor_user_id: string | null;
+  actor_user_name: string | null;
+  actor_api_key_id: string | null;
+  actor_address: string;
+  outcome: string;
+  status_code: number;
+  error_code: string | null;
+}
+
+/** One gateway's figures for one VPN server over one step (a minute, or an hour once rolled up). */
+export interface MonitoringSampleRow {
+  vpn_server_id: string;
+  step_ms: number;
+  at: number;
+  gateway: string;
+  connected: number;
+  connects: number;
+  disconnects: number;
+  auth_failures: number;
+  bytes_received: number;
+  bytes_sent: number;
+}
+
 export interface SettingRow {
   key: string;
   value: string;
@@ -135,4 +169,6 @@ export interface Database {
   passcodes: PasscodeRow;
   certificates: CertificateRow;
   settings: SettingRow;
+  audit_events: AuditEventRow;
+  monitoring_samples: MonitoringSampleRow;
 }

@@ -15,7 +15,7 @@ import { findServer } from '../../store/vpn-servers.ts';
 import { notFound } from '../../errors/catalogue.ts';
 import { newId } from '../shared/ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
-import type { ClientEventType, EndedSession, EstablishedSession, VpnClient } from './model.ts';
+import type { ClientEventType, EndedSession, EstablishedSession, IntentOrigin, VpnClient } from './model.ts';
 
 const event = (client: VpnClient, type: ClientEventType, at: number, actor: Actor, data: Record<string, unknown> = {}): NewClientEvent => ({
   vpnServerId: client.vpnServerId,
@@ -24,6 +24,12 @@ const event = (client: VpnClient, type: ClientEventType, at: number, actor: Acto
   at,
   actor,
   data,
+});
+
+/** Client event data that links an operator's request to its audit event. */
+const linkOf = (origin: IntentOrigin): Record<string, unknown> => ({
+  ...(origin.auditEventId !== undefined && { audit_event_id: origin.auditEventId }),
+  ...(origin.cause === 'revoke' && { cause: 'revoke' }),
 });
 
 /** A client that asked-to-be-deleted is gone for every reader, even while its session winds down. */
@@ -62,6 +68,7 @@ export async function recordEstablished(ctx: DomainContext, serverId: string, se
       intent: null,
       intentAt: null,
       intentBy: null,
+      intentCause: null,
     };
     await insertClient(trx, created);
     await appendClientEvents(trx, [event(created, 'connected', session.startedAt, null)]);
@@ -110,11 +117,11 @@ export async function recordEnded(ctx: DomainContext, serverId: string, session:
 export type IntentOutcome = 'accepted' | 'already_disconnected';
 
 /** Records the wish to disconnect before answering, so it survives a restart of either side. */
-export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor): Promise<IntentOutcome> {
+export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<IntentOutcome> {
   const now = ctx.clock.now();
   const outcome = await inTransaction(ctx.store.db, async (trx) => {
     const client = await requireVisibleClient(trx, serverId, clientId);
-    return markDisconnect(trx, client, now, actor);
+    return markDisconnect(trx, client, now, actor, origin);
   });
   if (outcome === 'accepted') {
     ctx.gateway.clientIntent(serverId, clientId);
@@ -123,26 +130,27 @@ export async function requestDisconnect(ctx: DomainContext, serverId: string, cl
   return outcome;
 }
 
-async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor): Promise<IntentOutcome> {
+async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor, origin: IntentOrigin): Promise<IntentOutcome> {
   if (client.status === 'disconnected') return 'already_disconnected';
   if (client.intent === 'disconnect') return 'accepted';
-  await saveClient(trx, { ...client, intent: 'disconnect', intentAt: now, intentBy: actor });
-  await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor)]);
+  await saveClient(trx, { ...client, intent: 'disconnect', intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' });
+  await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor, linkOf(origin))]);
   return 'accepted';
 }
 
 /** Delete: the record disappears for readers at once; a live session is ended by the gateway. */
-export async function requestDelete(ctx: DomainContext, serverId: string, clientId: string, actor: Actor): Promise<void> {
+export async function requestDelete(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<void> {
   const now = ctx.clock.now();
+  const link = linkOf(origin);
   const live = await inTransaction(ctx.store.db, async (trx) => {
     const client = await requireVisibleClient(trx, serverId, clientId);
     if (client.status === 'disconnected') {
       await deleteClientRow(trx, client.id);
-      await appendClientEvents(trx, [event(client, 'deleted', now, actor)]);
+      await appendClientEvents(trx, [event(client, 'deleted', now, actor, link)]);
       return false;
     }
     await saveClient(trx, { ...client, intent: 'delete', intentAt: now, intentBy: actor });
-    await appendClientEvents(trx, [event(client, 'delete_requested', now, actor), event(client, 'deleted', now, actor)]);
+    await appendClientEvents(trx, [event(client, 'delete_requested', now, actor, link), event(client, 'deleted', now, actor, link)]);
     return true;
   });
   if (live) ctx.gateway.clientIntent(serverId, clientId);
@@ -155,12 +163,12 @@ export interface BulkResult {
 }
 
 /** Disconnects every connected session matching a username and/or common name, one result each. */
-export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor): Promise<BulkResult[]> {
+export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor, origin: IntentOrigin = {}): Promise<BulkResult[]> {
   const now = ctx.clock.now();
   const results = await inTransaction(ctx.store.db, async (trx) => {
     const matches = (await connectedClients(trx, serverId, filter)).filter(isVisible);
     const out: BulkResult[] = [];
-    for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor) });
+    for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor, origin) });
     return out;
   });
   for (const r of results) ctx.gateway.clientIntent(serverId, r.client.id);

@@ -24,6 +24,7 @@ import { generatePasscode, generateSecret, hashSecret, normalizePasscode } from 
 import { newId } from '../shared/ids.ts';
 import { disconnectMatching } from '../clients/lifecycle.ts';
 import type { DomainContext } from '../context.ts';
+import type { IntentOrigin } from '../clients/model.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import type { IssuedToken, TokenSigner } from './tokens.ts';
 
@@ -69,7 +70,7 @@ export class IdentityService {
     return listUsers(this.ctx.store.db);
   }
 
-  async updateUser(id: string, changes: { disabled?: boolean; bindings?: RoleBinding[] }, actor: string): Promise<User> {
+  async updateUser(id: string, changes: { disabled?: boolean; bindings?: RoleBinding[] }, actor: string, origin: IntentOrigin = {}): Promise<User> {
     const { user } = await this.getUser(id);
     await inTransaction(this.ctx.store.db, async (trx) => {
       if (changes.disabled !== undefined) await setUserDisabled(trx, id, changes.disabled);
@@ -77,20 +78,21 @@ export class IdentityService {
     });
     this.forget(id);
     // Disabling a user ends their live VPN sessions at once; the gateway refuses their reconnects.
-    if (changes.disabled === true && !user.disabled) await this.disconnectUserEverywhere(user.name, actor);
+    if (changes.disabled === true && !user.disabled) await this.disconnectUserEverywhere(user.name, actor, origin);
     return { ...user, disabled: changes.disabled ?? user.disabled };
   }
 
-  async deleteUser(id: string, actor: string): Promise<void> {
+  async deleteUser(id: string, actor: string, origin: IntentOrigin = {}): Promise<void> {
     const { user } = await this.getUser(id);
     await deleteUserRow(this.ctx.store.db, id);
     this.forget(id);
-    await this.disconnectUserEverywhere(user.name, actor);
+    await this.disconnectUserEverywhere(user.name, actor, origin);
   }
 
-  private async disconnectUserEverywhere(username: string, actor: string): Promise<void> {
+  /** A disabled or deleted user has lost their access: their sessions end as revoked. */
+  private async disconnectUserEverywhere(username: string, actor: string, origin: IntentOrigin): Promise<void> {
     for (const server of await listAllServers(this.ctx.store.db)) {
-      await disconnectMatching(this.ctx, server.id, { username }, actor);
+      await disconnectMatching(this.ctx, server.id, { username }, actor, { ...origin, cause: 'revoke' });
     }
   }
 
@@ -159,7 +161,7 @@ export class IdentityService {
     if (!user || user.disabled || !key || key.userId !== userId) {
       throw new SluiceError('not_authenticated', 'the token belongs to a disabled user or a deleted API key');
     }
-    const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, userId) };
+    const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, userId), apiKeyId };
     if (this.principals.size > 10_000) this.principals.clear();
     this.principals.set(cacheKey, { principal, until: now + this.options.principalCacheMs });
     return principal;

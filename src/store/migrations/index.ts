@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialect.ts';
 import * as initial from './2026-11-25-001-initial.ts';
 import * as pendingIntents from './2026-11-25-002-pending-intents-index.ts';
+import * as auditAndMonitoring from './2026-11-30-601-audit-and-monitoring.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -11,4 +12,5 @@ interface MigrationModule {
 export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-25-001-initial', initial],
   ['2026-11-25-002-pending-intents-index', pendingIntents],
+  ['2026-11-30-601-audit-and-monitoring', auditAndMonitoring],
 ];
