@@ -1,3 +1,5 @@
+import type { GatewayMetricsSnapshot, KillCause } from './metrics.ts';
+
 /**
  * The typed messages between the control plane and a gateway agent. Today they travel in memory
  * (the agent runs inside `sluice serve`); the shapes are plain JSON so that a later transport can
@@ -68,7 +70,9 @@ export type AgentRequest =
   /** What the store holds as connected, for the agent to reconcile with OpenVPN's `status`. */
   | { type: 'stored_sessions'; serverId: string }
   | { type: 'authorize'; serverId: string; username: string | undefined; password: string | undefined; commonName: string | undefined }
-  | { type: 'pending_kills'; serverId: string };
+  | { type: 'pending_kills'; serverId: string }
+  /** The gateway's own series (metrics.ts), sent whenever they changed. */
+  | { type: 'metrics'; snapshot: GatewayMetricsSnapshot };
 
 export interface AgentReplies {
   list_servers: { serverIds: string[] };
@@ -79,7 +83,8 @@ export interface AgentReplies {
   session_ended: Record<string, never>;
   stored_sessions: { sessions: StoredSessionReport[] };
   authorize: { allow: true } | { allow: false; reason: string };
-  pending_kills: { kills: { sessionKey: string; reason: string }[] };
+  pending_kills: { kills: { sessionKey: string; reason: string; cause?: KillCause }[] };
+  metrics: Record<string, never>;
 }
 
 export type AgentReply<R extends AgentRequest> = AgentReplies[R['type']];

@@ -9,6 +9,8 @@ import { ManagementConnection, type AuthDecision } from '../io/management-connec
 import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
 import { parseCidr } from '../openvpn-config.ts';
 import { readRevision, removeServerFiles, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
+import { ServerTally } from '../core/tally.ts';
+import type { KillCause } from '../metrics.ts';
 
 export interface RuntimeOptions {
   gatewayDir: string;
@@ -19,7 +21,15 @@ export interface RuntimeOptions {
   /** How long health stays `degraded` after OpenVPN died and came back. */
   degradedForMs: number;
   now(): number;
+  /** This gateway's name in its metrics (`local` inside `sluice serve`). */
+  gatewayName?: string;
+  /** How often changed metrics go to the control plane, at most (ms). */
+  metricsReportMs?: number;
+  /** How often `status` is read for byte counts and tunnel activity (ms). */
+  statusPollMs?: number;
 }
+
+const STATUS_POLL_MS = 30_000;
 
 const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
 
@@ -44,7 +54,8 @@ export class ServerRuntime {
   private spec: ServerSpec | undefined;
   private process: OpenVpnProcess | undefined;
   private connection: ManagementConnection | undefined;
-  private readonly killsSent = new Set<string>();
+  /** Kills sent to the current process, with why they were asked for. */
+  private readonly killsSent = new Map<string, KillCause | undefined>();
   private restartAfterStop = false;
   private removeAfterStop = false;
   private lastCrashAt: number | undefined;
@@ -59,12 +70,15 @@ export class ServerRuntime {
   private inert = false;
   /** Pid of the process that reached `attached`: its exit is a crash, not a failed start. */
   private servedBy: number | undefined;
+  private spawnedBefore = false;
+  private lastPoll = 0;
 
   constructor(
     readonly serverId: string,
     private readonly channel: ControlPlaneChannel,
     private readonly options: RuntimeOptions,
     private readonly log: Logger,
+    private readonly tally: ServerTally = new ServerTally(),
   ) {
     this.policy = { ...defaultPolicy, ...options.policy };
     this.paths = serverPaths(options.gatewayDir, serverId);
@@ -122,6 +136,7 @@ export class ServerRuntime {
 
   tick(): void {
     this.dispatch({ type: 'tick' });
+    this.pollStatus();
     if (this.lastCrashAt !== undefined && this.options.now() - this.lastCrashAt > this.options.degradedForMs) {
       this.lastCrashAt = undefined;
       void this.report();
@@ -156,7 +171,7 @@ export class ServerRuntime {
       const { processStart, cid } = parseSessionKey(kill.sessionKey);
       return processStart === epoch && cid >= 0 && !this.killsSent.has(kill.sessionKey);
     });
-    for (const kill of due) this.killsSent.add(kill.sessionKey);
+    for (const kill of due) this.killsSent.set(kill.sessionKey, kill.cause);
     // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
     await Promise.all(
       due.map((kill) =>
@@ -211,6 +226,8 @@ export class ServerRuntime {
   }
 
   private async spawn(): Promise<void> {
+    if (this.spawnedBefore) this.tally.restarted();
+    this.spawnedBefore = true;
     if (this.spec && readRevision(this.paths) !== this.spec.revision) writeServerFiles(this.paths, this.spec, this.options.timers);
     const process = await OpenVpnProcess.spawn({
       binary: this.options.openvpnBinary,
@@ -228,6 +245,7 @@ export class ServerRuntime {
 
   private track(process: OpenVpnProcess): void {
     this.process = process;
+    this.spawnedBefore = true;
     void process.exited.then((exit) => {
       if (this.process !== process || this.inert) return;
       // The management socket usually closes first, so "was serving" is remembered per process.
@@ -261,6 +279,7 @@ export class ServerRuntime {
       await connection.holdRelease();
       const status = await this.statusWhenServing(connection);
       await this.reconcileWith(status, connection.processStart ?? 0);
+      this.tally.polled(status, connection.processStart ?? 0);
       this.servedBy = this.process?.pid;
       this.dispatch({ type: 'attached' });
       await this.executeKills();
@@ -310,6 +329,8 @@ export class ServerRuntime {
     const endedAt = this.options.now();
     for (const key of ended) {
       const session = byKey.get(keyText(key));
+      const processEnded = status === NO_CLIENTS || key.processStart !== processStart ? this.stopping() ?? 'restarted' : undefined;
+      this.tally.ended(keyText(key), { received: session?.bytesReceived, sent: session?.bytesSent }, { killed: this.killsSent.get(keyText(key)), processEnded, idleTimeoutSeconds: 0, endedAt });
       await this.channel.request({
         type: 'session_ended',
         serverId: this.serverId,
@@ -317,6 +338,7 @@ export class ServerRuntime {
       });
     }
     for (const live of discovered) {
+      this.tally.established(keyText(live.key), live.clientIp, false);
       await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession({ ...live, startedAt: live.startedAt ?? endedAt }) });
     }
     if (ended.length > 0 || discovered.length > 0) this.log.info({ serverId: this.serverId, ended: ended.length, discovered: discovered.length }, 'reconciled sessions with openvpn');
@@ -338,13 +360,23 @@ export class ServerRuntime {
   private async onFact(fact: SessionFact): Promise<void> {
     if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
     switch (fact.type) {
-      case 'auth_request':
-        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact.reauth, fact.username, fact.password, fact.commonName));
+      case 'auth_request': {
+        const decision = await this.decide(fact.reauth, fact.username, fact.password, fact.commonName);
+        if (!fact.reauth) this.tally.authDecided(decision.allow ? 'allowed' : 'denied');
+        await this.connection?.authorize(fact.key.cid, fact.kid, decision);
         return;
+      }
       case 'established':
+        this.tally.established(keyText(fact.key), fact.clientIp);
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession(fact) });
         return;
       case 'disconnected':
+        this.tally.ended(keyText(fact.key), { received: fact.bytesReceived, sent: fact.bytesSent }, {
+          killed: this.killsSent.get(keyText(fact.key)),
+          processEnded: fact.cause === 'process_restarted' ? this.stopping() ?? 'restarted' : this.stopping(),
+          idleTimeoutSeconds: this.spec?.idleTimeoutSeconds ?? 0,
+          endedAt: fact.endedAt,
+        });
         this.killsSent.delete(keyText(fact.key));
         if (!fact.wasEstablished) return;
         await this.channel.request({
@@ -354,6 +386,7 @@ export class ServerRuntime {
         });
         return;
       case 'auth_expired':
+        this.tally.authDecided('expired');
         return;
     }
   }
@@ -372,6 +405,24 @@ export class ServerRuntime {
       return `push "route ${network} ${netmask}"`;
     });
     return config.length > 0 ? { allow: true, config } : { allow: true };
+  }
+
+  /** Sessions that end while OpenVPN is being stopped end because of why it is stopped. */
+  private stopping(): 'deleted' | 'restarted' | undefined {
+    if (this.removeAfterStop) return 'deleted';
+    return this.restartAfterStop ? 'restarted' : undefined;
+  }
+
+  /** Reads `status` now and then for byte counts and tunnel activity (metrics, idle detection). */
+  private pollStatus(): void {
+    const connection = this.connection;
+    const now = this.options.now();
+    if (!connection?.isOpen || this.attaching || now - this.lastPoll < (this.options.statusPollMs ?? STATUS_POLL_MS)) return;
+    this.lastPoll = now;
+    connection.status().then(
+      (status) => this.tally.polled(status, connection.processStart ?? 0),
+      (error: unknown) => this.log.debug({ serverId: this.serverId, err: error }, 'status poll failed'),
+    );
   }
 
   /** Keeps OpenVPN's daemon_start_time in the pid file, so a re-attached agent keys sessions alike. */
@@ -427,6 +478,7 @@ export class ServerRuntime {
   private async report(): Promise<void> {
     if (this.removeAfterStop || this.restartAfterStop) return;
     const state = this.stateReport();
+    this.tally.health(state.health);
     const text = JSON.stringify(state);
     if (text === this.lastReport) return;
     this.lastReport = text;
