@@ -20,6 +20,17 @@ export interface ServeConfig {
   consoleDir: string | undefined;
   /** Seconds health stays `degraded` after OpenVPN crashed and came back. */
   degradedSeconds: number;
+  /** `auto`: readable lines on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Prometheus metrics collected and served (on the API port behind a token, or on metricsListen). */
+  metrics: boolean;
+  /** Serve /metrics here without a token instead of on the API port. */
+  metricsListen: { host: string; port: number } | undefined;
+  auditRetentionDays: number;
+  /** How long the hourly monitoring samples are kept (minute samples: 48 hours). */
+  monitoringRetentionDays: number;
+  /** Not a flag: on for every operator; benchmarks turn it off to measure its cost. */
+  audit: boolean;
 }
 
 /** Flag name → environment variable. A flag wins over its variable. */
@@ -39,6 +50,11 @@ export const SERVE_OPTIONS = {
   'body-limit': 'SLUICE_BODY_LIMIT_BYTES',
   'console-dir': 'SLUICE_CONSOLE_DIR',
   'degraded-seconds': 'SLUICE_DEGRADED_SECONDS',
+  'log-format': 'SLUICE_LOG_FORMAT',
+  metrics: 'SLUICE_METRICS',
+  'metrics-listen': 'SLUICE_METRICS_LISTEN',
+  'audit-retention-days': 'SLUICE_AUDIT_RETENTION_DAYS',
+  'monitoring-retention-days': 'SLUICE_MONITORING_RETENTION_DAYS',
 } as const;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
 
@@ -51,11 +67,11 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function parseListen(text: string, problems: string[]): { host: string; port: number } {
+function parseListen(text: string, problems: string[], label = '--listen / SLUICE_LISTEN'): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || port > 65535) {
-    problems.push(`--listen / SLUICE_LISTEN must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`);
+    problems.push(`${label} must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`);
     return { host: '127.0.0.1', port: 8080 };
   }
   return { host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port };
@@ -96,6 +112,13 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
   if (gateway !== 'embedded' && gateway !== 'none') problems.push(`${label('gateway')} must be embedded or none, got "${gateway}"`);
   const trustProxy = get('trust-proxy') ?? 'false';
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`${label('trust-proxy')} must be true or false, got "${trustProxy}"`);
+  const logFormat = get('log-format') ?? 'auto';
+  if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push(`${label('log-format')} must be auto, json or pretty, got "${logFormat}"`);
+  const metrics = get('metrics') ?? 'on';
+  if (metrics !== 'on' && metrics !== 'off') problems.push(`${label('metrics')} must be on or off, got "${metrics}"`);
+  const metricsListenText = get('metrics-listen');
+  const metricsListen = metricsListenText === undefined ? undefined : parseListen(metricsListenText, problems, label('metrics-listen'));
+  if (metricsListen && metrics === 'off') problems.push(`${label('metrics-listen')} serves metrics, but ${label('metrics')} is off`);
   const adminApiKey = env.SLUICE_ADMIN_API_KEY || undefined;
   if (adminApiKey !== undefined && adminApiKey.length < 16) problems.push('SLUICE_ADMIN_API_KEY must be at least 16 characters');
 
@@ -117,6 +140,12 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     bodyLimitBytes: integer(label('body-limit'), get('body-limit'), 1_048_576, 1024, 64 * 1_048_576, problems),
     consoleDir: get('console-dir'),
     degradedSeconds: integer(label('degraded-seconds'), get('degraded-seconds'), 60, 0, 86_400, problems),
+    logFormat: logFormat as ServeConfig['logFormat'],
+    metrics: metrics !== 'off',
+    metricsListen,
+    auditRetentionDays: integer(label('audit-retention-days'), get('audit-retention-days'), 90, 1, 36_500, problems),
+    monitoringRetentionDays: integer(label('monitoring-retention-days'), get('monitoring-retention-days'), 31, 7, 36_500, problems),
+    audit: true,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
@@ -20,8 +20,9 @@ import { registerClientEventRoutes } from './resources/client-events/routes.ts';
 import { registerCertificateRoutes } from './resources/certificates/routes.ts';
 import { registerIdentityRoutes } from './resources/identity/routes.ts';
 import { registerUserRoutes } from './resources/users/routes.ts';
+import { registerObservability, type ObservabilityOptions } from './observability.ts';
 
-export interface AppOptions {
+export interface AppOptions extends ObservabilityOptions {
   logger: FastifyServerOptions['logger'];
   /** Largest accepted request body, bytes. */
   bodyLimit?: number;
@@ -43,6 +44,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy ?? false,
     genReqId: () => randomUUID(),
+    // One line per request instead of two (src/server/logging.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     ajv: { customOptions: {} },
     routerOptions: { maxParamLength: 200 },
@@ -73,12 +76,14 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
         { name: 'VPN server routes', description: 'Routes pushed to the clients of a VPN server (reference API).' },
         { name: 'Certificates', description: 'Sluice extension: the built-in certificate manager.' },
         { name: 'Users', description: 'Sluice extension: users, role bindings and API keys.' },
+      { name: 'Audit events', description: 'Sluice extension: the audit trail of every state-changing call.' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
   });
   registerAuth(app, services.identity);
+  registerObservability(app, services, options);
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     try {

@@ -9,6 +9,8 @@ import type { DomainContext, GatewayPort } from '../domain/context.ts';
 import { connectedClients } from '../store/clients.ts';
 import { findServer, listAllServers, setServerState } from '../store/vpn-servers.ts';
 import { listRoutes } from '../store/vpn-server-routes.ts';
+import type { GatewayMetricsSnapshot, KillCause } from '../gateway/metrics.ts';
+import type { VpnClient } from '../domain/clients/model.ts';
 
 /**
  * The control plane's side of the gateway channel: answers agent requests from the domain and
@@ -20,8 +22,25 @@ export interface LinkDeps {
   certificates: CertificateService;
 }
 
+/** Who else hears what gateways report (metrics, the monitoring time-series). */
+export interface LinkObserver {
+  gatewayReported(snapshot: GatewayMetricsSnapshot): void;
+  /** A disconnect or delete was carried out this long after it was asked for. */
+  intentCarriedOut(intent: 'disconnect' | 'delete', seconds: number): void;
+}
+
+const killOf = (client: VpnClient): { reason: string; cause: KillCause } =>
+  client.intent === 'delete'
+    ? { reason: 'deleted by the VPN operator', cause: 'delete' }
+    : client.intentCause === 'revoke'
+      ? { reason: 'access revoked by the VPN operator', cause: 'revoke' }
+      : { reason: 'disconnected by the VPN operator', cause: 'operator_disconnect' };
+
 export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   private agent: ((notice: ControlNotice) => void) | undefined;
+  private observer: LinkObserver | undefined;
+  /** An agent has asked for its servers: it is attached and working. */
+  private listed = false;
 
   /** `deps` is read lazily: the domain context needs this link before the services exist. */
   constructor(private readonly deps: () => LinkDeps) {}
@@ -40,6 +59,15 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
 
   connectAgent(listener: (notice: ControlNotice) => void): void {
     this.agent = listener;
+  }
+
+  observe(observer: LinkObserver): void {
+    this.observer = observer;
+  }
+
+  /** Whether a gateway agent is attached (for /readyz). */
+  get attached(): boolean {
+    return this.agent !== undefined && this.listed;
   }
 
   // GatewayPort: the domain recorded something the agent must act on.
@@ -62,6 +90,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     const ctx = this.ctx();
     switch (request.type) {
       case 'list_servers':
+        this.listed = true;
         return { serverIds: (await listAllServers(ctx.store.db)).filter((s) => s.lifecycleState !== 'deleting').map((s) => s.id) };
       case 'get_server': {
         const server = await findServer(ctx.store.db, request.serverId);
@@ -84,9 +113,14 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
       case 'session_established':
         await recordEstablished(ctx, request.serverId, request.session);
         return {};
-      case 'session_ended':
-        await recordEnded(ctx, request.serverId, request.session);
+      case 'session_ended': {
+        const ended = await recordEnded(ctx, request.serverId, request.session);
+        // intent_at stays on the ended record; a repeated report of an old end carries another time.
+        if (ended?.intentAt != null && ended.disconnectedAt === request.session.endedAt) {
+          this.observer?.intentCarriedOut(ended.intent === 'delete' ? 'delete' : 'disconnect', Math.max(0, request.session.endedAt - ended.intentAt) / 1000);
+        }
         return {};
+      }
       case 'stored_sessions': {
         const stored = await connectedClients(ctx.store.db, request.serverId);
         return { sessions: stored.map((c) => ({ sessionKey: c.sessionKey, startedAt: c.createdAt, bytesSent: c.bytesSent, bytesReceived: c.bytesReceived })) };
@@ -95,8 +129,11 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         return this.authorize(request.serverId, request.username, request.password);
       case 'pending_kills': {
         const intents = await pendingIntents(ctx, request.serverId);
-        return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
+        return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, ...killOf(c) })) };
       }
+      case 'metrics':
+        this.observer?.gatewayReported(request.snapshot);
+        return {};
     }
   }
 

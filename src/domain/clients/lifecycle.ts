@@ -201,6 +201,6 @@ export async function sweepExpiredClients(ctx: DomainContext, batch = 1000): Pro
 }
 
 /** The audit trail outlives auto-deletion, but not forever. */
-export async function sweepOldEvents(ctx: DomainContext, keepMs: number): Promise<void> {
-  await deleteClientEventsBefore(ctx.store.db, ctx.clock.now() - keepMs);
+export async function sweepOldEvents(ctx: DomainContext, keepMs: number): Promise<number> {
+  return deleteClientEventsBefore(ctx.store.db, ctx.clock.now() - keepMs);
 }

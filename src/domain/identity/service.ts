@@ -37,6 +37,8 @@ export interface IdentityOptions {
 export interface TokenPair {
   access: IssuedToken;
   refresh: IssuedToken;
+  /** Whom the tokens speak for (recorded in the audit trail of the exchange). */
+  subject: { userId: string; apiKeyId: string };
 }
 
 const API_KEY_BYTES = 32;
@@ -143,6 +145,7 @@ export class IdentityService {
     return {
       access: await this.signer.issue({ userId, apiKeyId, kind: 'access' }, now),
       refresh: await this.signer.issue({ userId, apiKeyId, kind: 'refresh' }, now),
+      subject: { userId, apiKeyId },
     };
   }
 

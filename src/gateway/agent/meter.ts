@@ -1,10 +1,13 @@
 import type { GatewayMetricsSnapshot } from '../metrics.ts';
 import { ServerTally } from '../core/tally.ts';
 
+const HEARTBEAT_MS = 60_000;
+
 /** This gateway's figures for every server it runs, reported to the control plane as snapshots. */
 export class GatewayMeter {
   private readonly tallies = new Map<string, ServerTally>();
   private lastSent = '';
+  private lastSentAt = 0;
 
   constructor(
     readonly gateway: string,
@@ -30,12 +33,16 @@ export class GatewayMeter {
     return { gateway: this.gateway, startedAt: this.startedAt, at: now, servers };
   }
 
-  /** The snapshot when anything changed since the last one handed out, else undefined. */
+  /**
+   * The snapshot when anything changed since the last one handed out, or a minute went by (so
+   * the control plane knows the gateway is still there); else undefined.
+   */
   changed(now: number): GatewayMetricsSnapshot | undefined {
     const snapshot = this.snapshot(now);
     const text = JSON.stringify(snapshot.servers);
-    if (text === this.lastSent) return undefined;
+    if (text === this.lastSent && now - this.lastSentAt < HEARTBEAT_MS) return undefined;
     this.lastSent = text;
+    this.lastSentAt = now;
     return snapshot;
   }
 }

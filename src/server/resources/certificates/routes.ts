@@ -5,6 +5,7 @@ import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { StoredCertificate } from '../../../store/certificates.ts';
 import { revokeAndDisconnect } from '../../../domain/certificates/revocation.ts';
 import { actorOf } from '../../auth.ts';
+import { auditLink } from '../../audit/hook.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { Accepted, Crn, Line, Href, Id, Name, PageQuery, Pem, SortQuery, StringEnum, Timestamp, VersionQuery, collection, collectionExample, errorResponses, named } from '../../schemas.ts';
@@ -155,7 +156,7 @@ export function registerCertificateRoutes(root: FastifyInstance, services: AppSe
       response: { 200: CertificateSchema, ...errorResponses },
     },
   }, async (request) => {
-    const revoked = await revokeAndDisconnect(services.ctx, certs, request.params.id, request.body?.reason ?? 'unspecified', actorOf(request));
+    const revoked = await revokeAndDisconnect(services.ctx, certs, request.params.id, request.body?.reason ?? 'unspecified', actorOf(request), auditLink(request));
     return present(revoked, baseUrl(request));
   });
 

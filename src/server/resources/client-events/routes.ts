@@ -25,7 +25,7 @@ export function registerClientEventRoutes(root: FastifyInstance, services: AppSe
     schema: {
       operationId: 'stream_vpn_server_client_events',
       summary: 'Stream client changes (server-sent events)',
-      description: 'Each event has `id` (resume with `Last-Event-ID`), `event: client` and JSON data with `type`, `client_id`, `at`, `actor` and `client` when the record still exists.',
+      description: 'Each event has `id` (resume with `Last-Event-ID`), `event: client` and JSON data with `type`, `client_id`, `at`, `actor`, `audit_event_id` (an operator\u2019s disconnect or delete: the audit event of that call) and `client` when the record still exists.',
       tags,
       params: Type.Object({ vpn_server_id: Type.String({ ...Id, description: 'The VPN server identifier.' }) }, { description: 'Path parameters.' }),
       querystring: Type.Object(VersionQuery, { description: 'Version parameters.' }),
@@ -50,6 +50,8 @@ export function registerClientEventRoutes(root: FastifyInstance, services: AppSe
     const render = async (event: StoredClientEvent): Promise<string> => {
       const client = await findClient(ctx.store.db, serverId, event.clientId);
       const data: Record<string, unknown> = { seq: event.seq, type: event.type, client_id: event.clientId, at: toTimestamp(event.at), actor: event.actor };
+      // An operator's disconnect or delete names the audit event of the call that asked for it.
+      if (typeof event.data.audit_event_id === 'string') data.audit_event_id = event.data.audit_event_id;
       if (client && client.intent !== 'delete') data.client = presentClient(client, base);
       return `id: ${event.seq}\nevent: client\ndata: ${JSON.stringify(data)}\n\n`;
     };

@@ -88,11 +88,15 @@ export function registerIdentityRoutes(root: FastifyInstance, services: AppServi
     const body = request.body;
     if (body.grant_type === APIKEY_GRANT) {
       if (body.apikey === undefined) throw new SluiceError('missing_field', 'apikey is required for the apikey grant', { name: 'apikey', type: 'field' });
-      return tokenResponse(await identity.exchangeApiKey(body.apikey), ctx.clock.now());
+      const pair = await identity.exchangeApiKey(body.apikey);
+      request.auditSubject = pair.subject;
+      return tokenResponse(pair, ctx.clock.now());
     }
     if (body.grant_type === 'refresh_token') {
       if (body.refresh_token === undefined) throw new SluiceError('missing_field', 'refresh_token is required for the refresh_token grant', { name: 'refresh_token', type: 'field' });
-      return tokenResponse(await identity.refresh(body.refresh_token), ctx.clock.now());
+      const pair = await identity.refresh(body.refresh_token);
+      request.auditSubject = pair.subject;
+      return tokenResponse(pair, ctx.clock.now());
     }
     throw new SluiceError('invalid_value', `grant_type must be ${APIKEY_GRANT} or refresh_token`, { name: 'grant_type', type: 'field', value: body.grant_type });
   });
