@@ -112,7 +112,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     // Client-side routes of the console fall back to its index page; API paths keep their 404s.
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       const path = request.url.split('?')[0] ?? '';
-      if (path.startsWith('/v1') || path.startsWith('/identity')) throw new SluiceError('not_found', `no route for GET ${path}`);
+      if (path.startsWith('/v1') || path.startsWith('/identity') || path === '/metrics') throw new SluiceError('not_found', `no route for GET ${path}`);
       return reply.sendFile('index.html');
     });
   }

@@ -4,20 +4,26 @@ import pretty from 'pino-pretty';
 /** `auto`: readable lines on a terminal, JSON otherwise (service managers, pipes, files). */
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
-interface LogLine {
-  msg?: string;
-  reqId?: string;
-  method?: string;
-  url?: string;
-  status?: number;
-  ms?: number;
+/** A request's own log line: `{"http":{…},"msg":"request"}`. */
+interface HttpLine {
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  ip: string;
   code?: string;
+}
+
+interface LogLine {
+  reqId?: string;
+  http?: HttpLine;
   level?: number;
 }
 
 /** Request lines read `POST /v1/vpn_servers 201 12.3 ms`; warnings and errors name their request. */
 function messageOf(log: LogLine, messageKey: string): string {
-  if (log.msg === 'request' && log.method !== undefined) return `${log.method} ${log.url ?? ''} ${log.status ?? ''} ${log.ms ?? ''} ms${log.code ? ` ${log.code}` : ''}`;
+  const http = log.http;
+  if (http !== undefined) return `${http.method} ${http.url} ${http.status} ${http.ms} ms${http.code ? ` ${http.code}` : ''}`;
   const text = String((log as Record<string, unknown>)[messageKey] ?? '');
   return log.reqId !== undefined && (log.level ?? 0) >= 40 ? `${text} (request ${log.reqId})` : text;
 }
@@ -33,7 +39,7 @@ export function logDestination(format: LogFormat, isTty = process.stdout.isTTY =
     sync: true,
     singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,reqId,method,url,status,ms,code,ip',
+    ignore: 'pid,hostname,reqId,http',
     messageFormat: (log, messageKey) => messageOf(log as LogLine, messageKey),
   });
 }
@@ -58,7 +64,8 @@ export function registerRequestLog(app: FastifyInstance): void {
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
-    const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip };
-    request.log.info(request.answerCode ? { ...line, code: request.answerCode } : line, 'request');
+    const http: HttpLine = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip };
+    if (request.answerCode) http.code = request.answerCode;
+    request.log.info({ http }, 'request');
   });
 }
