@@ -5,6 +5,7 @@ import { ingest } from './ingest.ts';
 import { list } from './list.ts';
 import { memory } from './memory.ts';
 import { stormBench } from './storm.ts';
+import { observability } from './observability.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench];
+export const BENCHMARKS: Benchmark[] = [ingest, auth, list, observability, memory, disconnect, stormBench];

@@ -40,8 +40,9 @@ function fromRow(r: AuditEventRow): AuditEvent {
   };
 }
 
-export async function insertAuditEvent(db: Executor, event: AuditEvent): Promise<void> {
-  await db.insertInto('audit_events').values(toRow(event)).execute();
+export async function insertAuditEvents(db: Executor, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insertInto('audit_events').values(events.map(toRow)).execute();
 }
 
 export async function findAuditEvent(db: Executor, id: string): Promise<AuditEvent | undefined> {

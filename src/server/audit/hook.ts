@@ -3,7 +3,7 @@ import { newId } from '../../domain/shared/ids.ts';
 import { outcomeOf, type AuditEvent, type AuditTarget } from '../../domain/audit/model.ts';
 import type { IntentOrigin } from '../../domain/clients/model.ts';
 import type { DomainContext } from '../../domain/context.ts';
-import { insertAuditEvent } from '../../store/audit-events.ts';
+import { AuditWriter } from '../../domain/audit/writer.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,12 +110,13 @@ export function registerAuditHook(app: FastifyInstance, ctx: DomainContext, opti
   const onFailure = options.onFailure;
   // Off only where its cost is measured (bench/); `sluice serve` has no switch for it.
   if (!options.enabled) return;
+  const writer = new AuditWriter(() => ctx.store.db);
   app.addHook('onSend', async (request, reply, payload) => {
     const operation = operationOf(request);
     if (operation === undefined || !AUDITED_METHODS.has(request.method)) return payload;
     const event = auditEventFor(request, reply.statusCode, operation, payload, ctx.clock.now());
     try {
-      await insertAuditEvent(ctx.store.db, event);
+      await writer.write(event);
     } catch (error) {
       onFailure();
       request.log.error({ err: error, auditEventId: event.id, operation }, 'audit event could not be stored');
