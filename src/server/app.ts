@@ -76,7 +76,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
         { name: 'VPN server routes', description: 'Routes pushed to the clients of a VPN server (reference API).' },
         { name: 'Certificates', description: 'Sluice extension: the built-in certificate manager.' },
         { name: 'Users', description: 'Sluice extension: users, role bindings and API keys.' },
-      { name: 'Audit events', description: 'Sluice extension: the audit trail of every state-changing call.' },
+        { name: 'Audit events', description: 'Sluice extension: the audit trail of every state-changing call.' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],

@@ -150,4 +150,19 @@ for (const dialect of testDialects()) run(`metrics with real OpenVPN (${dialect}
     assert.ok(bytes.value('sluice_vpn_server_received_bytes_total', at) > 0, 'bytes from the ended sessions');
     assert.ok(bytes.value('sluice_vpn_server_sent_bytes_total', at) > 0);
   });
+
+  test('a client that carried no traffic for the idle timeout and left counts as `idle_timeout`', async () => {
+    // The timeout is pushed to the client (`inactive`), which leaves by itself; the gateway tells it
+    // apart by OpenVPN's Last Ref (no tunnel packet since). TCP, so the server sees it go at once.
+    const server = await createServer({ protocol: 'tcp', client_idle_timeout: 6, client_ip_pool: '10.84.0.0/20', client_authentication: [{ method: 'certificate' }] });
+    const at = { gateway: 'local', vpn_server: server.id };
+    const profile = (await api.call('POST', `/v1/vpn_servers/${server.id}/client_profile`, { common_name: 'erin' })).text;
+    const base = await metrics();
+    const erin = track(startVpnClient(profile));
+    await erin.connected();
+    await erin.exited;
+    assert.match(erin.output(), /Inactivity timeout/);
+    await movesByOne('sluice_vpn_server_disconnects_total', { ...at, cause: 'idle_timeout' }, base.value('sluice_vpn_server_disconnects_total', { ...at, cause: 'idle_timeout' }));
+    assert.equal((await metrics()).value('sluice_vpn_server_disconnects_total', { ...at, cause: 'client' }), 0);
+  });
 });

@@ -417,7 +417,10 @@ export class ServerRuntime {
   private pollStatus(): void {
     const connection = this.connection;
     const now = this.options.now();
-    if (!connection?.isOpen || this.attaching || now - this.lastPoll < (this.options.statusPollMs ?? STATUS_POLL_MS)) return;
+    // Often enough to see a session's traffic within its idle timeout, so idle exits are told apart.
+    const idleMs = (this.spec?.idleTimeoutSeconds ?? 0) * 1000;
+    const every = Math.max(1000, Math.min(this.options.statusPollMs ?? STATUS_POLL_MS, idleMs > 0 ? idleMs / 2 : Number.POSITIVE_INFINITY));
+    if (!connection?.isOpen || this.attaching || now - this.lastPoll < every) return;
     this.lastPoll = now;
     connection.status().then(
       (status) => this.tally.polled(status, connection.processStart ?? 0),
