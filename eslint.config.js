@@ -41,6 +41,13 @@ export default tseslint.config(
     },
   },
   {
+    // The agent talks to the control plane only through the channel, so it can run on another host.
+    files: ['src/gateway/agent/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../domain/*', '../../store/*', '../../server/*'], message: 'the agent reports through the channel (src/gateway/channel.ts)' }] }],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../server/*', '../server/*', 'fastify'], message: 'the domain does not know HTTP' }] }],

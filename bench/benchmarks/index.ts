@@ -8,6 +8,7 @@ import { list } from './list.ts';
 import { memory } from './memory.ts';
 import { replicas } from './replicas.ts';
 import { stormBench } from './storm.ts';
+import { observability } from './observability.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, memory, disconnect, stormBench, replicas, keepalive, dataplane];
+export const BENCHMARKS: Benchmark[] = [ingest, auth, list, observability, memory, disconnect, stormBench, replicas, keepalive, dataplane];

@@ -2,14 +2,14 @@ import { openStore } from '../../src/store/database.ts';
 import { newId } from '../../src/domain/shared/ids.ts';
 
 /** Rows as recordEstablished/recordEnded would leave them: a mix of connected and disconnected. */
-export async function seedClients(url: string, serverId: string, from: number, to: number): Promise<void> {
+export async function seedClients(url: string, serverId: string, from: number, to: number, connectedEvery = 4): Promise<void> {
   const store = await openStore(url);
   try {
     const base = Date.now() - 3_600_000;
     for (let start = from; start < to; start += 500) {
       const rows = [];
       for (let i = start; i < Math.min(to, start + 500); i++) {
-        const disconnected = i % 4 !== 0;
+        const disconnected = i % connectedEvery !== 0;
         rows.push({
           id: newId(), vpn_server_id: serverId, session_key: `1:${i}`, client_ip: `10.${64 + ((i >> 16) & 63)}.${(i >> 8) & 255}.${i & 255}`, remote_ip: '127.0.0.1', remote_port: 30000 + (i % 30000),
           common_name: `cn${i}`, username: null, status: disconnected ? 'disconnected' : 'connected', created_at: base + i, disconnected_at: disconnected ? base + i + 1000 : null,

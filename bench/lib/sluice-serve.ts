@@ -38,12 +38,12 @@ export const BENCH_LIMITS = {
   SLUICE_LIMIT_TOKEN_GRANTS: 'off',
 };
 
-export async function startServe(cleanup: Cleanup, env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
+export async function startServe(cleanup: Cleanup, env: Record<string, string>, args: string[] = [], entry: string[] = [CLI, 'serve']): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-serve-'));
   cleanup.add('remove serve data dir', () => rmSync(dataDir, { recursive: true, force: true }));
   const logFile = join(dataDir, 'serve.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...profiling(), '--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
+  const child = spawn(process.execPath, [...profiling(), '--import', 'tsx', ...entry, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, SLUICE_OPENVPN_ARGS: '--ifconfig-noexec --route-noexec', SLUICE_DATAPLANE: 'none', SLUICE_CONSOLE_DIR: join(dataDir, 'no-console'), ...BENCH_LIMITS, ...env },
     stdio: ['ignore', fd, fd],
   });

@@ -216,6 +216,32 @@ export function buildProgram(io: Io): Command {
     (a, o) => ({ server: first(a), routes: a.slice(1), force: o.force === true, quiet: o.quiet === true }),
   );
 
+  // --- audit trail ----------------------------------------------------------------------------
+  act(
+    verb('audit', 'show the audit trail (Administrator); --output jsonl exports it as JSON lines')
+      .option('--since <time>', 'events at or after TIME (2026-11-30T08:00:00Z, or 30m, 24h, 7d back from now)')
+      .option('--until <time>', 'events before TIME')
+      .option('--actor <user>', 'calls by this user (id or name)')
+      .option('--target <id>', 'calls on this resource (a VPN server id also finds its clients and routes)')
+      .option('--operation <id>', 'calls of this operation, e.g. disconnect_vpn_client')
+      .addOption(new Option('--outcome <outcome>', 'succeeded, refused, rejected or failed').argParser(oneOf('succeeded', 'refused', 'rejected', 'failed')))
+      .addOption(new Option('--limit <n>', 'how many of the newest events (default 50)').argParser(integer(1, 1_000_000)))
+      .option('--all', 'every matching event')
+      .addOption(new Option('--output <format>', 'JSON prints the events as an array; JSONL exports every matching event, oldest first, one per line').argParser(oneOf('json', 'jsonl'))),
+    () => import('./commands/audit.ts'),
+    (_, o) => ({
+      since: o.since as string | undefined,
+      until: o.until as string | undefined,
+      actor: o.actor as string | undefined,
+      target: o.target as string | undefined,
+      operation: o.operation as string | undefined,
+      outcome: o.outcome as string | undefined,
+      limit: o.limit as number | undefined,
+      all: o.all === true,
+      output: o.output as 'json' | 'jsonl' | undefined,
+    }),
+  );
+
   // --- shell ----------------------------------------------------------------------------------
   act(
     verb('completion', 'print a shell completion script').addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh'])),

@@ -2,6 +2,8 @@ import { ApiKeyAuth, type CachedTokens, type TokenProvider } from './auth.ts';
 import { nextStart, Transport, type Query } from './http.ts';
 import { parseSse } from './sse.ts';
 import type {
+  AuditEvent,
+  AuditEventQuery,
   BulkDisconnectResult,
   ClientEvent,
   Collection,
@@ -15,6 +17,7 @@ import type {
   VpnServerRoute,
   VpnServerRoutePrototype,
   VpnServerRoutePatch,
+  VpnServerMonitoring,
 } from './types.ts';
 
 export interface PageQuery {
@@ -168,6 +171,32 @@ export class SluiceClient {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return clientEventsOf(response.body);
+  }
+
+  /** Sluice extension: the server's monitoring time-series over the last hour, 24 hours or 7 days. */
+  getVpnServerMonitoring(id: string, window: '1h' | '24h' | '7d' = '1h'): Promise<VpnServerMonitoring> {
+    return this.http.json('GET', `/v1/vpn_servers/${enc(id)}/monitoring`, { query: { window } });
+  }
+
+  // --- audit trail ----------------------------------------------------------------------------
+
+  /** Sluice extension (Administrator): one page of the audit trail, newest first. */
+  listAuditEvents(query: AuditEventQuery & PageQuery = {}): Promise<Page<'audit_events', AuditEvent>> {
+    return this.http.json('GET', '/v1/audit_events', { query: query as Query });
+  }
+
+  /** Every page of the audit trail, handed over a page at a time (an export need not hold it all). */
+  async eachAuditEventPage(query: AuditEventQuery, onPage: (events: AuditEvent[]) => void | Promise<void>): Promise<number> {
+    let start: string | undefined;
+    let total = 0;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const page = await this.listAuditEvents({ ...query, limit: 100, ...(start !== undefined && { start }) });
+      await onPage(page.audit_events);
+      total += page.audit_events.length;
+      start = nextStart(page.next);
+      if (start === undefined) break;
+    }
+    return total;
   }
 
   // --- routes ---------------------------------------------------------------------------------

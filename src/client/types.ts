@@ -198,3 +198,48 @@ export interface ErrorBody {
   trace?: string;
   status_code?: number;
 }
+
+/** Sluice extension: one state-changing API call in the audit trail. */
+export interface AuditEvent {
+  id: string;
+  href: string;
+  created_at: string;
+  request_id: string;
+  operation: string;
+  method: string;
+  path: string;
+  target: { resource_type: string; id?: string; vpn_server_id?: string };
+  actor: { user_id?: string; user_name?: string; api_key_id?: string; address: string };
+  outcome: Loose<'succeeded' | 'refused' | 'rejected' | 'failed'>;
+  status_code: number;
+  error_code?: string;
+}
+
+export interface AuditEventQuery {
+  since?: string;
+  until?: string;
+  actor?: string;
+  target?: string;
+  operation?: string;
+  outcome?: string;
+  sort?: string;
+}
+
+/** Sluice extension: the Monitoring tab's time-series of one server. */
+export interface MonitoringPoint {
+  at: string;
+  connected_clients: number;
+  connects: number;
+  disconnects: number;
+  auth_failures: number;
+  bytes_received: number;
+  bytes_sent: number;
+}
+
+export interface VpnServerMonitoring {
+  window: '1h' | '24h' | '7d';
+  step_seconds: number;
+  start: string;
+  end: string;
+  points: MonitoringPoint[];
+}

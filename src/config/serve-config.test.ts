@@ -70,3 +70,22 @@ test('bad limits and public URLs are named, all at once', () => {
     assert.match(error.message, /headers-timeout/);
   }
 });
+
+test('observability: log format, metrics, metrics address, retention — defaults and bad values named', () => {
+  const defaults = loadServeConfig({}, {}, '/srv');
+  assert.equal(defaults.logFormat, 'auto');
+  assert.equal(defaults.metrics, true);
+  assert.equal(defaults.metricsListen, undefined);
+  assert.equal(defaults.auditRetentionDays, 90);
+  assert.equal(defaults.monitoringRetentionDays, 31);
+  assert.equal(defaults.audit, true);
+  const set = loadServeConfig({ 'log-format': 'json', 'metrics-listen': '10.0.0.5:9464' }, { SLUICE_AUDIT_RETENTION_DAYS: '365' });
+  assert.deepEqual([set.logFormat, set.metricsListen, set.auditRetentionDays], ['json', { host: '10.0.0.5', port: 9464 }, 365]);
+  try {
+    loadServeConfig({ 'log-format': 'xml', metrics: 'off', 'metrics-listen': 'here' }, { SLUICE_AUDIT_RETENTION_DAYS: '0', SLUICE_MONITORING_RETENTION_DAYS: '1' });
+    assert.fail('expected a ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    for (const name of ['--log-format', '--metrics-listen / SLUICE_METRICS_LISTEN must be HOST:PORT', 'but --metrics / SLUICE_METRICS is off', 'AUDIT_RETENTION_DAYS', 'MONITORING_RETENTION_DAYS']) assert.ok(error.message.includes(name), `${name} in ${error.message}`);
+  }
+});

@@ -32,6 +32,17 @@ export interface ServeConfig {
   nftBinary: string;
   /** Interfaces VPN traffic may leave by; empty = any but the server's own tun device. */
   dataplaneEgress: string[];
+  /** `auto`: readable lines on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Prometheus metrics collected and served (on the API port behind a token, or on metricsListen). */
+  metrics: boolean;
+  /** Serve /metrics here without a token instead of on the API port. */
+  metricsListen: { host: string; port: number } | undefined;
+  auditRetentionDays: number;
+  /** How long the hourly monitoring samples are kept (minute samples: 48 hours). */
+  monitoringRetentionDays: number;
+  /** Not a flag: on for every operator; benchmarks turn it off to measure its cost. */
+  audit: boolean;
 }
 
 /** Flag name → environment variable. A flag wins over its variable. */
@@ -68,6 +79,11 @@ export const SERVE_OPTIONS = {
   dataplane: 'SLUICE_DATAPLANE',
   'nft-binary': 'SLUICE_NFT_BINARY',
   'dataplane-egress': 'SLUICE_DATAPLANE_EGRESS',
+  'log-format': 'SLUICE_LOG_FORMAT',
+  metrics: 'SLUICE_METRICS',
+  'metrics-listen': 'SLUICE_METRICS_LISTEN',
+  'audit-retention-days': 'SLUICE_AUDIT_RETENTION_DAYS',
+  'monitoring-retention-days': 'SLUICE_MONITORING_RETENTION_DAYS',
 } as const;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
 
@@ -83,11 +99,11 @@ const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function parseListen(text: string, problems: string[]): { host: string; port: number } {
+function parseListen(text: string, problems: string[], label = '--listen / SLUICE_LISTEN'): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || port > 65535) {
-    problems.push(`--listen / SLUICE_LISTEN must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`);
+    problems.push(`${label} must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`);
     return { host: '127.0.0.1', port: 8080 };
   }
   return { host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port };
@@ -181,6 +197,13 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
   }
   const trustProxy = get('trust-proxy') ?? 'false';
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`${label('trust-proxy')} must be true or false, got "${trustProxy}"`);
+  const logFormat = get('log-format') ?? 'auto';
+  if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push(`${label('log-format')} must be auto, json or pretty, got "${logFormat}"`);
+  const metrics = get('metrics') ?? 'on';
+  if (metrics !== 'on' && metrics !== 'off') problems.push(`${label('metrics')} must be on or off, got "${metrics}"`);
+  const metricsListenText = get('metrics-listen');
+  const metricsListen = metricsListenText === undefined ? undefined : parseListen(metricsListenText, problems, label('metrics-listen'));
+  if (metricsListen && metrics === 'off') problems.push(`${label('metrics-listen')} serves metrics, but ${label('metrics')} is off`);
   const adminApiKey = env.SLUICE_ADMIN_API_KEY || undefined;
   if (adminApiKey !== undefined && adminApiKey.length < 16) problems.push('SLUICE_ADMIN_API_KEY must be at least 16 characters');
 
@@ -207,6 +230,12 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     dataplane: dataplane === 'none' ? 'none' : 'nftables',
     nftBinary: get('nft-binary') ?? 'nft',
     dataplaneEgress: egress,
+    logFormat: logFormat as ServeConfig['logFormat'],
+    metrics: metrics !== 'off',
+    metricsListen,
+    auditRetentionDays: integer(label('audit-retention-days'), get('audit-retention-days'), 90, 1, 36_500, problems),
+    monitoringRetentionDays: integer(label('monitoring-retention-days'), get('monitoring-retention-days'), 31, 7, 36_500, problems),
+    audit: true,
   };
   if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
     problems.push(`${label('headers-timeout')} (${config.limits.headersTimeoutMs}) must not exceed ${label('request-timeout')} (${config.limits.requestTimeoutMs})`);

@@ -1,3 +1,5 @@
+import type { GatewayMetricsSnapshot, KillCause } from './metrics.ts';
+
 /**
  * The typed messages between the control plane and a gateway agent. Today they travel in memory
  * (the agent runs inside `sluice serve`); the shapes are plain JSON so that a later transport can
@@ -121,7 +123,9 @@ export type AgentRequest =
    */
   | { type: 'attempts_ended'; serverId: string; sessionKeys: string[] }
   | { type: 'session_traffic'; serverId: string; sessions: SessionTrafficReport[] }
-  | { type: 'route_counters'; serverId: string; at: number; routes: RouteCounterReport[] };
+  | { type: 'route_counters'; serverId: string; at: number; routes: RouteCounterReport[] }
+  /** The gateway's own series (metrics.ts), sent whenever they changed. */
+  | { type: 'metrics'; snapshot: GatewayMetricsSnapshot };
 
 export interface AgentReplies {
   list_servers: { serverIds: string[] };
@@ -132,10 +136,11 @@ export interface AgentReplies {
   session_ended: Record<string, never>;
   stored_sessions: { sessions: StoredSessionReport[] };
   authorize: { allow: true } | { allow: false; reason: string };
-  pending_kills: { kills: { sessionKey: string; reason: string }[] };
+  pending_kills: { kills: { sessionKey: string; reason: string; cause?: KillCause }[] };
   attempts_ended: Record<string, never>;
   session_traffic: Record<string, never>;
   route_counters: Record<string, never>;
+  metrics: Record<string, never>;
 }
 
 export type AgentReply<R extends AgentRequest> = AgentReplies[R['type']];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
@@ -33,8 +33,9 @@ import { registerCertificateRoutes } from './resources/certificates/routes.ts';
 import { registerIdentityRoutes } from './resources/identity/routes.ts';
 import { registerUserRoutes } from './resources/users/routes.ts';
 import { registerLockoutRoutes } from './resources/lockouts/routes.ts';
+import { registerObservability, type ObservabilityOptions } from './observability.ts';
 
-export interface AppOptions {
+export interface AppOptions extends ObservabilityOptions {
   logger: FastifyServerOptions['logger'];
   /** Largest accepted request body, bytes. */
   bodyLimit?: number;
@@ -61,6 +62,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy ?? false,
     genReqId: () => randomUUID(),
+    // One line per request instead of two (src/server/logging.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     ajv: { customOptions: {} },
     routerOptions: { maxParamLength: 200 },
@@ -95,6 +98,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
         { name: 'VPN server routes', description: 'Routes pushed to the clients of a VPN server (reference API).' },
         { name: 'Certificates', description: 'Sluice extension: the built-in certificate manager.' },
         { name: 'Users', description: 'Sluice extension: users, role bindings and API keys.' },
+        { name: 'Audit events', description: 'Sluice extension: the audit trail of every state-changing call.' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
@@ -103,6 +107,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   registerAuth(app, services.identity);
   const limits = new HttpLimits(services.ctx, limitsConfig);
   await limits.register(app);
+  registerObservability(app, services, options);
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -132,7 +137,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     // Client-side routes of the console fall back to its index page; API paths keep their 404s.
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       const path = request.url.split('?')[0] ?? '';
-      if (path.startsWith('/v1') || path.startsWith('/identity')) throw new SluiceError('not_found', `no route for GET ${path}`);
+      if (path.startsWith('/v1') || path.startsWith('/identity') || path === '/metrics') throw new SluiceError('not_found', `no route for GET ${path}`);
       return reply.sendFile('index.html');
     });
   }

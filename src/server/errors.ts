@@ -61,6 +61,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const body = toErrorBody(error, request.id, `${baseUrl(request)}${ERRORS_DOC_PATH}`);
   if (error instanceof RateLimitedError) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (body.status_code >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.info({ code: body.errors[0]?.code }, 'request rejected');
+  // The request's own log line carries the code (logging.ts); this one is for debugging.
+  else request.log.debug({ code: body.errors[0]?.code }, 'request rejected');
   return reply.code(body.status_code).type('application/json').send(body);
 }

@@ -12,6 +12,8 @@ import { findServer, listAllServers, setServerState } from '../store/vpn-servers
 import { listRoutes } from '../store/vpn-server-routes.ts';
 import { recordRouteCounters } from '../domain/vpn-server-routes/service.ts';
 import { recordLiveTraffic } from '../domain/clients/traffic.ts';
+import type { GatewayMetricsSnapshot, KillCause } from '../gateway/metrics.ts';
+import type { VpnClient } from '../domain/clients/model.ts';
 
 /**
  * The control plane's side of the gateway channel: answers agent requests from the domain and
@@ -23,8 +25,25 @@ export interface LinkDeps {
   certificates: CertificateService;
 }
 
+/** Who else hears what gateways report (metrics, the monitoring time-series). */
+export interface LinkObserver {
+  gatewayReported(snapshot: GatewayMetricsSnapshot): void;
+  /** A disconnect or delete was carried out this long after it was asked for. */
+  intentCarriedOut(intent: 'disconnect' | 'delete', seconds: number): void;
+}
+
+const killOf = (client: VpnClient): { reason: string; cause: KillCause } =>
+  client.intent === 'delete'
+    ? { reason: 'deleted by the VPN operator', cause: 'delete' }
+    : client.intentCause === 'revoke'
+      ? { reason: 'access revoked by the VPN operator', cause: 'revoke' }
+      : { reason: 'disconnected by the VPN operator', cause: 'operator_disconnect' };
+
 export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   private agent: ((notice: ControlNotice) => void) | undefined;
+  private observer: LinkObserver | undefined;
+  /** An agent has asked for its servers: it is attached and working. */
+  private listed = false;
 
   /** `deps` is read lazily: the domain context needs this link before the services exist. */
   constructor(private readonly deps: () => LinkDeps) {}
@@ -43,6 +62,15 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
 
   connectAgent(listener: (notice: ControlNotice) => void): void {
     this.agent = listener;
+  }
+
+  observe(observer: LinkObserver): void {
+    this.observer = observer;
+  }
+
+  /** Whether a gateway agent is attached (for /readyz). */
+  get attached(): boolean {
+    return this.agent !== undefined && this.listed;
   }
 
   // GatewayPort: the domain recorded something the agent must act on.
@@ -77,6 +105,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     const ctx = this.ctx();
     switch (request.type) {
       case 'list_servers':
+        this.listed = true;
         return { serverIds: (await listAllServers(ctx.store.db)).filter((s) => s.lifecycleState !== 'deleting').map((s) => s.id) };
       case 'get_server': {
         const server = await findServer(ctx.store.db, request.serverId);
@@ -99,9 +128,14 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
       case 'session_established':
         await recordEstablished(ctx, request.serverId, request.session);
         return {};
-      case 'session_ended':
-        await recordEnded(ctx, request.serverId, request.session);
+      case 'session_ended': {
+        const ended = await recordEnded(ctx, request.serverId, request.session);
+        // intent_at stays on the ended record; a repeated report of an old end carries another time.
+        if (ended?.intentAt != null && ended.disconnectedAt === request.session.endedAt) {
+          this.observer?.intentCarriedOut(ended.intent === 'delete' ? 'delete' : 'disconnect', Math.max(0, request.session.endedAt - ended.intentAt) / 1000);
+        }
         return {};
+      }
       case 'stored_sessions': {
         const stored = await connectedClients(ctx.store.db, request.serverId);
         return {
@@ -112,7 +146,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         return authorizeVpnClient(ctx, this.identity, request);
       case 'pending_kills': {
         const intents = await pendingIntents(ctx, request.serverId);
-        return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, reason: c.intent === 'delete' ? 'deleted by the VPN operator' : 'disconnected by the VPN operator' })) };
+        return { kills: intents.map((c) => ({ sessionKey: c.sessionKey, ...killOf(c) })) };
       }
       case 'attempts_ended':
         await this.identity.releaseAttempts(request.serverId, request.sessionKeys);
@@ -122,6 +156,9 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         return {};
       case 'route_counters':
         await recordRouteCounters(ctx, request.serverId, request.at, request.routes);
+        return {};
+      case 'metrics':
+        this.observer?.gatewayReported(request.snapshot);
         return {};
     }
   }

@@ -3,16 +3,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, SERVE_OPTIONS, loadServeConfig, type ServeConfig, type ServeOption } from '../config/serve-config.ts';
-import { sweepExpiredClients, sweepOldEvents } from '../domain/clients/lifecycle.ts';
 import { CertificateService } from '../domain/certificates/service.ts';
 import { IdentityService } from '../domain/identity/service.ts';
 import { TokenSigner } from '../domain/identity/tokens.ts';
 import { ChangeBus } from '../domain/events/bus.ts';
 import { systemClock } from '../domain/shared/clock.ts';
 import { deriveKey, loadOrCreateMasterKey } from '../domain/secrets/secret-box.ts';
-import { deleteExpiredPasscodes } from '../store/identity.ts';
-import { deleteExpiredTokenFamilies } from '../store/token-families.ts';
-import { deleteEndedCounters } from '../store/rate-limits.ts';
 import { openStore } from '../store/database.ts';
 import type { ChangeSubscription } from '../store/change-feed.ts';
 import type { DomainContext } from '../domain/context.ts';
@@ -22,8 +18,15 @@ import { Nft } from '../gateway/io/nft.ts';
 import { GatewayLink, type LinkDeps } from './gateway-link.ts';
 import { buildApp } from './app.ts';
 import { ensureAccountId, ensureAdministrator } from './bootstrap.ts';
+import { logDestination } from './logging.ts';
+import { SluiceMetrics } from './metrics/registry.ts';
+import { startMetricsListener } from './metrics/http.ts';
+import { readinessProbe } from './readiness.ts';
+import { sweepRetention } from './retention.ts';
+import { MonitoringRecorder } from '../domain/monitoring/recorder.ts';
 
-const EVENT_RETENTION_MS = 30 * 24 * 3600 * 1000;
+/** How often the monitoring recorder writes the minutes that changed. */
+const MONITORING_FLUSH_MS = 10_000;
 
 export interface RunningSluice {
   url: string;
@@ -34,11 +37,14 @@ export interface RunningSluice {
 
 /** The composition root: builds every part from config and starts listening. */
 export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningSluice> {
-  const logger = pino({ level: config.logLevel, redact: ['apikey', 'passcode', 'password', 'token', 'refresh_token'] });
+  const destination = logDestination(config.logFormat);
+  const logOptions = { level: config.logLevel, redact: ['apikey', 'passcode', 'password', 'token', 'refresh_token'] };
+  const logger = destination ? pino(logOptions, destination) : pino(logOptions);
+  const metrics = config.metrics ? new SluiceMetrics({ defaultMetrics: true }) : undefined;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const master = await loadOrCreateMasterKey(config.dataDir, env);
   if (master.created) logger.warn({ path: master.path }, 'generated a new master key; back it up with the database');
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, metrics ? { observe: (kind, ms) => metrics.observeQuery(kind, ms) } : {});
   logger.info({ store: store.location, dialect: store.caps.name }, 'store ready');
 
   // The link and the domain refer to each other: the link answers the agent from the domain, and
@@ -57,6 +63,14 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   });
   const certificates = new CertificateService(ctx, master.key);
   late.deps = { ctx, identity, certificates };
+  const recorder = new MonitoringRecorder(ctx, ctx.clock.now());
+  link.observe({
+    gatewayReported: (snapshot) => {
+      metrics?.gateways.report(snapshot);
+      recorder.record(snapshot);
+    },
+    intentCarriedOut: (intent, seconds) => metrics?.intentDuration.observe({ intent }, seconds),
+  });
 
   const admin = await ensureAdministrator(store.db, identity, config.dataDir, config.adminApiKey);
   if (admin.generatedKey) {
@@ -65,21 +79,37 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   }
 
   const app = await buildApp(
-    { ctx, identity, certificates, publicHost: config.publicHost, listenHost: config.listenHost },
-    { logger: { level: config.logLevel }, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy, ...(config.consoleDir && { consoleDir: config.consoleDir }), publicUrl: config.publicUrl, limits: config.limits },
+    {
+      ctx,
+      identity,
+      certificates,
+      publicHost: config.publicHost,
+      listenHost: config.listenHost,
+      ...(metrics && { metrics }),
+      readiness: readinessProbe(store, config.gateway === 'embedded' ? () => link.attached : undefined),
+    },
+    {
+      logger: { level: config.logLevel, ...(destination && { stream: destination }) },
+      bodyLimit: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      ...(config.consoleDir && { consoleDir: config.consoleDir }),
+      publicUrl: config.publicUrl,
+      limits: config.limits,
+      audit: config.audit,
+      metrics: config.metrics,
+      metricsRoute: config.metrics && config.metricsListen === undefined,
+    },
   );
 
-  const sweep = setInterval(() => {
-    void (async () => {
-      const removed = await sweepExpiredClients(ctx);
-      if (removed > 0) logger.info({ removed }, 'auto-deleted disconnected clients');
-      await deleteExpiredPasscodes(store.db, ctx.clock.now());
-      await deleteExpiredTokenFamilies(store.db, ctx.clock.now());
-      await deleteEndedCounters(store.db, ctx.clock.now());
-      await sweepOldEvents(ctx, EVENT_RETENTION_MS);
-      await certificates.purgeExpiredDeleted();
-    })().catch((err: unknown) => logger.error({ err }, 'retention sweep failed'));
-  }, config.sweepIntervalMs);
+  const retention = {
+    auditRetentionDays: config.auditRetentionDays,
+    monitoringRetentionDays: config.monitoringRetentionDays,
+    purgeDeletedCertificates: () => certificates.purgeExpiredDeleted(),
+  };
+  const sweep = setInterval(() => void sweepRetention(ctx, retention, logger, metrics), config.sweepIntervalMs);
+  const flush = setInterval(() => void recorder.flush().catch((err: unknown) => logger.warn({ err }, 'monitoring samples not written')), MONITORING_FLUSH_MS);
+  const metricsListener = metrics && config.metricsListen ? await startMetricsListener(metrics, config.metricsListen.host, config.metricsListen.port) : undefined;
+  if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served without a token');
 
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
@@ -126,6 +156,9 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     close: async () => {
       clearInterval(sweep);
       for (const subscription of subscriptions) subscription.close();
+      clearInterval(flush);
+      await metricsListener?.close();
+      await recorder.flush().catch(() => undefined);
       // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
       await agent?.detach();
       await app.close();

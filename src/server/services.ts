@@ -1,6 +1,8 @@
 import type { DomainContext } from '../domain/context.ts';
 import type { IdentityService } from '../domain/identity/service.ts';
 import type { CertificateService } from '../domain/certificates/service.ts';
+import type { SluiceMetrics } from './metrics/registry.ts';
+import type { ReadinessProbe } from './readiness.ts';
 
 /** Everything the HTTP layer calls into. Built once by the composition root (src/server/serve.ts). */
 export interface AppServices {
@@ -11,4 +13,8 @@ export interface AppServices {
   publicHost: string;
   /** Address the VPN servers listen on, shown as `private_ips`. */
   listenHost: string;
+  /** The Prometheus registry (one is made when absent). */
+  metrics?: SluiceMetrics;
+  /** What /readyz checks (store and migrations when absent). */
+  readiness?: ReadinessProbe;
 }

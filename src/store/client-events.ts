@@ -59,6 +59,7 @@ export async function latestClientEventSeq(db: Executor, serverId: string): Prom
   return Number(row?.seq ?? 0);
 }
 
-export async function deleteClientEventsBefore(db: Executor, before: number): Promise<void> {
-  await db.deleteFrom('client_events').where('at', '<', before).execute();
+export async function deleteClientEventsBefore(db: Executor, before: number): Promise<number> {
+  const result = await db.deleteFrom('client_events').where('at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 import type { VpnServerClientRow } from './schema.ts';
-import type { ClientIntent, ClientStatus, VpnClient } from '../domain/clients/model.ts';
+import type { ClientIntent, ClientStatus, IntentCause, VpnClient } from '../domain/clients/model.ts';
 import { afterCursor, decodeCursor, encodeCursor, type Page, type SortSpec } from './pagination.ts';
 
 export function fromRow(row: VpnServerClientRow): VpnClient {
@@ -24,6 +24,7 @@ export function fromRow(row: VpnServerClientRow): VpnClient {
     intentAt: row.intent_at,
     intentBy: row.intent_by,
     certSerial: row.cert_serial,
+    intentCause: row.intent_cause as IntentCause | null,
   };
 }
 
@@ -47,6 +48,7 @@ export function toRow(client: VpnClient): VpnServerClientRow {
     intent_at: client.intentAt,
     intent_by: client.intentBy,
     cert_serial: client.certSerial,
+    intent_cause: client.intentCause ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PostgresChangeFeed, singleProcessFeed, type ChangeFeed } from './change-feed.ts';
 import { capabilities, type DialectCapabilities } from './dialect.ts';
@@ -35,13 +35,20 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
-export async function openStore(url: string, options: { poolSize?: number } = {}): Promise<Store> {
-  const store = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url);
+/** Hears the kind (select, insert, update, delete, other) and duration in ms of every query. */
+export type QueryObserver = (kind: string, ms: number) => void;
+
+const QUERY_KINDS: Record<string, string> = { SelectQueryNode: 'select', InsertQueryNode: 'insert', UpdateQueryNode: 'update', DeleteQueryNode: 'delete' };
+const queryLog = (observe: QueryObserver | undefined) => observe && ((event: LogEvent) => observe(QUERY_KINDS[event.query.query.kind] ?? 'other', event.queryDurationMillis));
+
+export async function openStore(url: string, options: { poolSize?: number; observe?: QueryObserver } = {}): Promise<Store> {
+  const log = queryLog(options.observe);
+  const store = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 10, log) : openSqlite(url, log);
   await migrate(store);
   return store;
 }
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
   const file = path.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const native = new SqliteDatabase(file);
@@ -52,7 +59,7 @@ function openSqlite(path: string): Store {
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }), ...(log && { log }) });
   return {
     db,
     caps: capabilities.sqlite,
@@ -65,11 +72,11 @@ function openSqlite(path: string): Store {
   };
 }
 
-function openPostgres(url: string, poolSize: number): Store {
+function openPostgres(url: string, poolSize: number, log?: (event: LogEvent) => void): Store {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log && { log }) });
   const changes = new PostgresChangeFeed(url);
   return {
     db,
@@ -84,6 +91,13 @@ function openPostgres(url: string, poolSize: number): Store {
       await db.destroy();
     },
   };
+}
+
+/** Migrations this code knows that the database has not run (empty when current). */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
+  const done = new Set(applied.rows.map((r) => r.name));
+  return migrations.map(([name]) => name).filter((name) => !done.has(name));
 }
 
 async function migrate(store: Store): Promise<void> {

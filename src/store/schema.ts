@@ -67,6 +67,7 @@ export interface VpnServerClientRow {
   intent_by: string | null;
   /** Serial (lowercase hex) of the client certificate the session presented; null when unknown. */
   cert_serial: string | null;
+  intent_cause: string | null;
 }
 
 export interface ClientEventRow {
@@ -155,6 +156,39 @@ export interface CertificateRow {
   deleted_at: number | null;
 }
 
+export interface AuditEventRow {
+  id: string;
+  at: number;
+  request_id: string;
+  operation: string;
+  method: string;
+  path: string;
+  target_type: string;
+  target_id: string | null;
+  vpn_server_id: string | null;
+  actor_user_id: string | null;
+  actor_user_name: string | null;
+  actor_api_key_id: string | null;
+  actor_address: string;
+  outcome: string;
+  status_code: number;
+  error_code: string | null;
+}
+
+/** One gateway's figures for one VPN server over one step (a minute, or an hour once rolled up). */
+export interface MonitoringSampleRow {
+  vpn_server_id: string;
+  step_ms: number;
+  at: number;
+  gateway: string;
+  connected: number;
+  connects: number;
+  disconnects: number;
+  auth_failures: number;
+  bytes_received: number;
+  bytes_sent: number;
+}
+
 export interface SettingRow {
   key: string;
   value: string;
@@ -173,4 +207,6 @@ export interface Database {
   settings: SettingRow;
   token_families: TokenFamilyRow;
   rate_limits: RateLimitRow;
+  audit_events: AuditEventRow;
+  monitoring_samples: MonitoringSampleRow;
 }

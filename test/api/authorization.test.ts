@@ -46,6 +46,9 @@ const LEAST_ROLE: Record<string, Role | 'authenticated' | 'public'> = {
   logout: 'authenticated',
   list_vpn_lockouts: 'Administrator',
   delete_vpn_lockout: 'Administrator',
+  list_audit_events: 'Administrator',
+  get_audit_event: 'Administrator',
+  get_vpn_server_monitoring: 'Viewer',
 };
 
 const RANK: Record<string, number> = { none: 0, VPNClient: 0, Viewer: 1, Operator: 2, Editor: 3, Administrator: 4 };

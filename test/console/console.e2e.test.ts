@@ -318,6 +318,33 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
     await page.getByRole('tab', { name: /^Clients/ }).click();
   });
 
+  await step('monitoring tab: charts of the real sessions above, under a strict Content-Security-Policy', true, async () => {
+    type Point = { connects: number; disconnects: number; connected_clients: number };
+    const sum = (points: Point[], read: (p: Point) => number): number => points.reduce((a, p) => a + read(p), 0);
+    // alice, bob, carol and dave connected and left: the control plane's own time-series has them.
+    await until('the sessions in the monitoring series', 60_000, async () => {
+      const m = (await (await api.call('GET', `/v1/vpn_servers/${serverId}/monitoring`)).json()) as { points: Point[] };
+      return sum(m.points, (p) => p.connects) >= 4 && sum(m.points, (p) => p.disconnects) >= 4;
+    });
+    // The server's own strict policy (no inline script or style, no eval) applies; violations are console errors.
+    await page.goto(`${sluice.url}/vpn_servers/${serverId}/monitoring`);
+    await page.getByRole('heading', { name: serverName, level: 1 }).waitFor();
+    const sessions = page.locator('[data-chart="sessions"]');
+    await sessions.getByText(/^Connects and disconnects \([1-9]\d* \/ [1-9]\d*\)$/).waitFor({ timeout: 30_000 });
+    await page.locator('[data-chart="connected"]').getByText(/^Connected clients \(peak [1-9]/).waitFor();
+    for (const name of ['connected', 'sessions', 'traffic', 'auth-failures']) {
+      assert.ok((await page.locator(`[data-chart="${name}"] svg`).count()) > 0, `${name} chart drawn`);
+    }
+    assert.ok((await sessions.locator('path.line').count()) >= 2, 'a line per series');
+    await page.getByRole('tab', { name: 'Last 24 hours' }).click();
+    await sessions.getByText(/^Connects and disconnects \([1-9]/).waitFor();
+    await page.getByRole('tab', { name: 'Last hour' }).click();
+    await sessions.getByText(/^Connects and disconnects \([1-9]/).waitFor();
+    await shot(page, 'monitoring.png');
+    await page.getByRole('tab', { name: /^Clients/ }).click();
+    assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy|Refused to/.test(e)), [], 'nothing the policy refused');
+  });
+
   await step('filters, narrow window, sign-out; no console errors', false, async () => {
     await page.getByRole('searchbox').first().fill('no-such-user');
     await page.getByText(/No client matches|No clients yet/).waitFor();

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { Breadcrumb, BreadcrumbItem, Button, Loading, OverflowMenu, OverflowMenuItem, Tab, TabList, TabPanel, TabPanels, Tabs, Tag } from '@carbon/react';
 import { Certificate, Download } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
@@ -20,6 +20,8 @@ import { EmptyState } from './EmptyState.tsx';
 import { LoadError } from './Table.tsx';
 
 const POLL_MS = 15_000;
+/** The charts are most of the console's weight: loaded only when the tab is opened. */
+const MonitoringTab = lazy(() => import('./MonitoringTab.tsx'));
 
 export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string; tab: ServerTab; navigate(to: Route, replace?: boolean): void }) {
   const [modal, setModal] = useState<'rename' | 'delete' | 'profile' | undefined>();
@@ -103,11 +105,19 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
           <Tab>Overview</Tab>
           <Tab>Clients{clients.state.loaded ? ` (${connectedCount(clients.state)})` : ''}</Tab>
           <Tab>VPN server routes</Tab>
+          <Tab>Monitoring</Tab>
         </TabList>
         <TabPanels>
           <TabPanel>{tab === 'overview' && <OverviewTab server={live} clients={clients.state} />}</TabPanel>
           <TabPanel>{tab === 'clients' && <ClientsTab api={api} server={server} clients={clients} onDownloadProfile={downloadProfile} />}</TabPanel>
           <TabPanel>{tab === 'routes' && <RoutesTab api={api} server={server} />}</TabPanel>
+          <TabPanel>
+            {tab === 'monitoring' && (
+              <Suspense fallback={<Loading withOverlay={false} description="Loading the charts" />}>
+                <MonitoringTab api={api} server={server} />
+              </Suspense>
+            )}
+          </TabPanel>
         </TabPanels>
       </Tabs>
       {modal === 'rename' && (

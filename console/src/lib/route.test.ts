@@ -12,7 +12,8 @@ test('parses the console paths', () => {
 });
 
 test('round-trips through routePath', () => {
-  for (const p of ['/vpn_servers', '/vpn_servers/a%2Fb', '/vpn_servers/x/routes', '/vpn_servers/x/clients']) assert.equal(routePath(parseRoute(p)), p);
+  for (const p of ['/vpn_servers', '/vpn_servers/a%2Fb', '/vpn_servers/x/routes', '/vpn_servers/x/clients', '/vpn_servers/x/monitoring']) assert.equal(routePath(parseRoute(p)), p);
+  assert.equal(tabAt(tabIndex('monitoring')), 'monitoring');
   assert.equal(tabAt(tabIndex('routes')), 'routes');
   assert.equal(tabAt(7), 'overview');
 });

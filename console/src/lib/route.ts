@@ -1,9 +1,9 @@
 /** The console's URL scheme (history API; the server answers index.html for every non-API path). */
-export type ServerTab = 'overview' | 'clients' | 'routes';
+export type ServerTab = 'overview' | 'clients' | 'routes' | 'monitoring';
 
 export type Route = { page: 'servers' } | { page: 'server'; id: string; tab: ServerTab } | { page: 'not_found'; path: string };
 
-const TABS: readonly ServerTab[] = ['overview', 'clients', 'routes'];
+const TABS: readonly ServerTab[] = ['overview', 'clients', 'routes', 'monitoring'];
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map((p) => {

@@ -2,6 +2,7 @@ import { listAllServers } from '../../store/vpn-servers.ts';
 import { disconnectCertificateSessions } from '../clients/by-certificate.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { StoredCertificate } from '../../store/certificates.ts';
+import type { IntentOrigin } from '../clients/model.ts';
 import type { CertificateService } from './service.ts';
 
 /**
@@ -9,25 +10,25 @@ import type { CertificateService } from './service.ts';
  * CRL (so the certificate cannot reconnect) and the live sessions of that certificate — not of
  * others that share its common name — are disconnected at once.
  */
-export async function revokeAndDisconnect(ctx: DomainContext, certificates: CertificateService, id: string, reason: string, actor: Actor): Promise<StoredCertificate> {
+export async function revokeAndDisconnect(ctx: DomainContext, certificates: CertificateService, id: string, reason: string, actor: Actor, origin: IntentOrigin = {}): Promise<StoredCertificate> {
   const revoked = await certificates.revoke(id, reason);
-  await enforceRevocation(ctx, certificates, revoked, actor);
+  await enforceRevocation(ctx, certificates, revoked, actor, origin);
   return revoked;
 }
 
 /** Deletes a certificate; one a Sluice CA issued is revoked with it, with the same effect as above. */
-export async function deleteAndDisconnect(ctx: DomainContext, certificates: CertificateService, id: string, actor: Actor): Promise<void> {
+export async function deleteAndDisconnect(ctx: DomainContext, certificates: CertificateService, id: string, actor: Actor, origin: IntentOrigin = {}): Promise<void> {
   const deleted = await certificates.delete(id);
-  await enforceRevocation(ctx, certificates, deleted, actor);
+  await enforceRevocation(ctx, certificates, deleted, actor, origin);
 }
 
-async function enforceRevocation(ctx: DomainContext, certificates: CertificateService, cert: StoredCertificate, actor: Actor): Promise<void> {
+async function enforceRevocation(ctx: DomainContext, certificates: CertificateService, cert: StoredCertificate, actor: Actor, origin: IntentOrigin): Promise<void> {
   const issuer = cert.issuer_id === null ? undefined : await certificates.get(cert.issuer_id).catch(() => undefined);
   if (!issuer) return;
   for (const server of await listAllServers(ctx.store.db)) {
     const trusts = server.clientAuthentication.some((a) => a.method === 'certificate' && a.client_ca.crn === issuer.crn);
     if (!trusts) continue;
     ctx.gateway.serverChanged(server.id);
-    if (cert.kind === 'client') await disconnectCertificateSessions(ctx, server.id, { serial: cert.serial, commonName: cert.subject_cn }, actor);
+    if (cert.kind === 'client') await disconnectCertificateSessions(ctx, server.id, { serial: cert.serial, commonName: cert.subject_cn }, actor, { ...origin, cause: 'revoke' });
   }
 }

@@ -16,7 +16,7 @@ import { notFound } from '../../errors/catalogue.ts';
 import { newId } from '../shared/ids.ts';
 import { serialOrNull } from '../certificates/certificate.ts';
 import type { Actor, DomainContext } from '../context.ts';
-import type { ClientEventType, EndedSession, EstablishedSession, VpnClient } from './model.ts';
+import type { ClientEventType, EndedSession, EstablishedSession, IntentOrigin, VpnClient } from './model.ts';
 
 const event = (client: VpnClient, type: ClientEventType, at: number, actor: Actor, data: Record<string, unknown> = {}): NewClientEvent => ({
   vpnServerId: client.vpnServerId,
@@ -25,6 +25,12 @@ const event = (client: VpnClient, type: ClientEventType, at: number, actor: Acto
   at,
   actor,
   data,
+});
+
+/** Client event data that links an operator's request to its audit event. */
+const linkOf = (origin: IntentOrigin): Record<string, unknown> => ({
+  ...(origin.auditEventId !== undefined && { audit_event_id: origin.auditEventId }),
+  ...(origin.cause === 'revoke' && { cause: 'revoke' }),
 });
 
 /** A client that asked-to-be-deleted is gone for every reader, even while its session winds down. */
@@ -64,6 +70,7 @@ export async function recordEstablished(ctx: DomainContext, serverId: string, se
       intentAt: null,
       intentBy: null,
       certSerial: serialOrNull(session.certSerial),
+      intentCause: null,
     };
     await insertClient(trx, created);
     await appendClientEvents(trx, [event(created, 'connected', session.startedAt, null)]);
@@ -112,11 +119,11 @@ export async function recordEnded(ctx: DomainContext, serverId: string, session:
 export type IntentOutcome = 'accepted' | 'already_disconnected';
 
 /** Records the wish to disconnect before answering, so it survives a restart of either side. */
-export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor): Promise<IntentOutcome> {
+export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<IntentOutcome> {
   const now = ctx.clock.now();
   const outcome = await inTransaction(ctx.store.db, async (trx) => {
     const client = await requireVisibleClient(trx, serverId, clientId);
-    const outcome = await markDisconnect(trx, client, now, actor);
+    const outcome = await markDisconnect(trx, client, now, actor, origin);
     if (outcome === 'accepted') await announceIntent(ctx, trx, serverId);
     return outcome;
   });
@@ -135,26 +142,27 @@ function announceIntent(ctx: DomainContext, trx: Executor, serverId: string): Pr
   return ctx.store.changes.publish(trx, 'intents', serverId);
 }
 
-async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor): Promise<IntentOutcome> {
+async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor, origin: IntentOrigin): Promise<IntentOutcome> {
   if (client.status === 'disconnected') return 'already_disconnected';
   if (client.intent === 'disconnect') return 'accepted';
-  await saveClient(trx, { ...client, intent: 'disconnect', intentAt: now, intentBy: actor });
-  await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor)]);
+  await saveClient(trx, { ...client, intent: 'disconnect', intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' });
+  await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor, linkOf(origin))]);
   return 'accepted';
 }
 
 /** Delete: the record disappears for readers at once; a live session is ended by the gateway. */
-export async function requestDelete(ctx: DomainContext, serverId: string, clientId: string, actor: Actor): Promise<void> {
+export async function requestDelete(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<void> {
   const now = ctx.clock.now();
+  const link = linkOf(origin);
   const live = await inTransaction(ctx.store.db, async (trx) => {
     const client = await requireVisibleClient(trx, serverId, clientId);
     if (client.status === 'disconnected') {
       await deleteClientRow(trx, client.id);
-      await appendClientEvents(trx, [event(client, 'deleted', now, actor)]);
+      await appendClientEvents(trx, [event(client, 'deleted', now, actor, link)]);
       return false;
     }
     await saveClient(trx, { ...client, intent: 'delete', intentAt: now, intentBy: actor });
-    await appendClientEvents(trx, [event(client, 'delete_requested', now, actor), event(client, 'deleted', now, actor)]);
+    await appendClientEvents(trx, [event(client, 'delete_requested', now, actor, link), event(client, 'deleted', now, actor, link)]);
     await announceIntent(ctx, trx, serverId);
     return true;
   });
@@ -168,12 +176,12 @@ export interface BulkResult {
 }
 
 /** Disconnects every connected session matching a username and/or common name, one result each. */
-export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor): Promise<BulkResult[]> {
+export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor, origin: IntentOrigin = {}): Promise<BulkResult[]> {
   const now = ctx.clock.now();
   const results = await inTransaction(ctx.store.db, async (trx) => {
     const matches = (await connectedClients(trx, serverId, filter)).filter(isVisible);
     const out: BulkResult[] = [];
-    for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor) });
+    for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor, origin) });
     if (out.length > 0) await announceIntent(ctx, trx, serverId);
     return out;
   });
@@ -207,6 +215,6 @@ export async function sweepExpiredClients(ctx: DomainContext, batch = 1000): Pro
 }
 
 /** The audit trail outlives auto-deletion, but not forever. */
-export async function sweepOldEvents(ctx: DomainContext, keepMs: number): Promise<void> {
-  await deleteClientEventsBefore(ctx.store.db, ctx.clock.now() - keepMs);
+export async function sweepOldEvents(ctx: DomainContext, keepMs: number): Promise<number> {
+  return deleteClientEventsBefore(ctx.store.db, ctx.clock.now() - keepMs);
 }

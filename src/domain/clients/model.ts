@@ -1,6 +1,15 @@
 /** A VPN client record: one OpenVPN session, from connect until it is deleted. */
 export type ClientStatus = 'connected' | 'disconnected';
 export type ClientIntent = 'disconnect' | 'delete';
+/** Why a disconnect was asked for: by an operator, or because the client's access was revoked. */
+export type IntentCause = 'operator' | 'revoke';
+
+/** Where a disconnect or delete came from: the audited request that asked, and why. */
+export interface IntentOrigin {
+  /** The audit event of the API call; the client events it causes link to it. */
+  auditEventId?: string | undefined;
+  cause?: IntentCause;
+}
 
 export interface VpnClient {
   id: string;
@@ -23,6 +32,8 @@ export interface VpnClient {
   intentBy: string | null;
   /** Serial (lowercase hex) of the client certificate, so revoking it ends exactly its sessions. */
   certSerial: string | null;
+  /** Set with a disconnect intent; absent on records written before it existed. */
+  intentCause?: IntentCause | null;
 }
 
 export const sessionKeyOf = (processStart: number, cid: number): string => `${processStart}:${cid}`;

@@ -16,6 +16,11 @@ export class ChangeBus {
     this.emitter.emit(serverId);
   }
 
+  /** Listeners across every server (open event streams), for metrics. */
+  subscriberCount(): number {
+    return this.emitter.eventNames().reduce((sum, name) => sum + this.emitter.listenerCount(name), 0);
+  }
+
   subscribe(serverId: string, listener: () => void): () => void {
     this.emitter.on(serverId, listener);
     return () => this.emitter.off(serverId, listener);

@@ -7,6 +7,8 @@ import type { IssuedToken, TokenClaims, TokenSigner } from './tokens.ts';
 export interface TokenPair {
   access: IssuedToken;
   refresh: IssuedToken;
+  /** Whom the tokens speak for (recorded in the audit trail of the exchange). */
+  subject: { userId: string; apiKeyId: string };
 }
 
 const refused = (message: string): SluiceError => new SluiceError('invalid_api_key', message, { name: 'refresh_token', type: 'field' });
@@ -65,6 +67,7 @@ export class TokenFamilies {
     return {
       access: await this.signer.issue({ userId, apiKeyId, kind: 'access', familyId, tokenId: randomUUID() }, now),
       refresh: await this.signer.issue({ userId, apiKeyId, kind: 'refresh', familyId, tokenId: refreshId }, now),
+      subject: { userId, apiKeyId },
     };
   }
 }

@@ -28,3 +28,18 @@ test('a per-server binding is limited to that server', () => {
   assert.deepEqual(visibleServerIds(op, 'vpn_server.read'), new Set(['s1']));
   assert.equal(visibleServerIds(principal({ role: 'Viewer', vpnServerId: null }), 'vpn_server.read'), null);
 });
+
+test('MetricsReader reads metrics and nothing else; of the other roles only Administrator reads metrics', () => {
+  const scraper = principal({ role: 'MetricsReader', vpnServerId: null });
+  assert.ok(can(scraper, 'metrics.read'));
+  for (const action of ['vpn_server.read', 'client.read', 'route.read', 'certificate.read', 'audit.read', 'identity.admin'] as const) assert.ok(!can(scraper, action), action);
+  assert.ok(can(principal({ role: 'Administrator', vpnServerId: null }), 'metrics.read'));
+  for (const role of ['Viewer', 'Operator', 'Editor', 'VPNClient'] as const) assert.ok(!can(principal({ role, vpnServerId: null }), 'metrics.read'), role);
+  // Metrics span every server: a per-server binding does not open them.
+  assert.ok(!can(principal({ role: 'MetricsReader', vpnServerId: 's1' }), 'metrics.read'));
+});
+
+test('only Administrators read the audit trail', () => {
+  assert.ok(can(principal({ role: 'Administrator', vpnServerId: null }), 'audit.read'));
+  assert.ok(!can(principal({ role: 'Editor', vpnServerId: null }), 'audit.read'));
+});

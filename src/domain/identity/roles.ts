@@ -1,11 +1,19 @@
 /**
  * The reference's IAM roles. Viewer ⊂ Operator ⊂ Editor ⊂ Administrator are platform/service roles
  * that grow by inclusion; VPNClient stands apart: it only lets a user connect with a passcode.
+ *
+ * MetricsReader (Sluice's own) stands apart too: it reads `/metrics` and nothing else. A scraper's
+ * credential sits in a monitoring system's config file, so it must not also read client lists or
+ * change anything; and metrics cover every server at once, which no per-server Viewer/Operator
+ * binding may see. Administrators, who see everything anyway, may read metrics as well.
  */
-export const ROLES = ['Viewer', 'Operator', 'Editor', 'Administrator', 'VPNClient'] as const;
+export const ROLES = ['Viewer', 'Operator', 'Editor', 'Administrator', 'VPNClient', 'MetricsReader'] as const;
 export type Role = (typeof ROLES)[number];
 
-const RANK: Record<Role, number> = { Viewer: 1, Operator: 2, Editor: 3, Administrator: 4, VPNClient: 0 };
+const RANK: Record<Role, number> = { Viewer: 1, Operator: 2, Editor: 3, Administrator: 4, VPNClient: 0, MetricsReader: 0 };
+
+/** Roles outside the inclusion chain that another role also grants. */
+const ALSO_GRANTED_BY: Partial<Record<Role, readonly Role[]>> = { MetricsReader: ['Administrator'] };
 
 /** Each action names the least role that may take it. */
 export const ACTIONS = {
@@ -21,6 +29,8 @@ export const ACTIONS = {
   'certificate.read': 'Viewer',
   'certificate.write': 'Editor',
   'identity.admin': 'Administrator',
+  'audit.read': 'Administrator',
+  'metrics.read': 'MetricsReader',
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof ACTIONS;
 
@@ -34,10 +44,12 @@ export interface Principal {
   userId: string;
   userName: string;
   bindings: RoleBinding[];
+  /** The API key the token was issued for (recorded in the audit trail). */
+  apiKeyId?: string;
 }
 
 const grants = (binding: RoleBinding, needed: Role): boolean =>
-  binding.role === needed || (RANK[needed] > 0 && RANK[binding.role] >= RANK[needed]);
+  binding.role === needed || (RANK[needed] > 0 && RANK[binding.role] >= RANK[needed]) || (ALSO_GRANTED_BY[needed]?.includes(binding.role) ?? false);
 
 /** Whether the principal may take `action`, on one server or (serverId undefined) account-wide. */
 export function can(principal: Principal, action: Action, serverId?: string): boolean {

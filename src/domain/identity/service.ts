@@ -26,6 +26,7 @@ import { generatePasscode, generateSecret, hashSecret, normalizePasscode } from 
 import { newId } from '../shared/ids.ts';
 import { disconnectMatching } from '../clients/lifecycle.ts';
 import type { DomainContext } from '../context.ts';
+import type { IntentOrigin } from '../clients/model.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import { findTokenFamily } from '../../store/token-families.ts';
 import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
@@ -86,7 +87,7 @@ export class IdentityService {
     return listUsers(this.ctx.store.db);
   }
 
-  async updateUser(id: string, changes: { disabled?: boolean; bindings?: RoleBinding[] }, actor: string): Promise<User> {
+  async updateUser(id: string, changes: { disabled?: boolean; bindings?: RoleBinding[] }, actor: string, origin: IntentOrigin = {}): Promise<User> {
     const { user, bindings } = await this.getUser(id);
     await inTransaction(this.ctx.store.db, async (trx) => {
       if (changes.disabled !== undefined) await setUserDisabled(trx, id, changes.disabled);
@@ -96,31 +97,32 @@ export class IdentityService {
     });
     this.forget(id);
     // Disabling a user ends their live VPN sessions at once; the gateway refuses their reconnects.
-    if (changes.disabled === true && !user.disabled) await this.disconnectUserEverywhere(user.name, actor);
+    if (changes.disabled === true && !user.disabled) await this.disconnectUserEverywhere(user.name, actor, origin);
     // So does taking away their VPNClient role, on each server they may no longer connect to.
-    else if (changes.bindings !== undefined) await this.disconnectWhereRoleLost(user, bindings, changes.bindings, actor);
+    else if (changes.bindings !== undefined) await this.disconnectWhereRoleLost(user, bindings, changes.bindings, actor, origin);
     return { ...user, disabled: changes.disabled ?? user.disabled };
   }
 
-  private async disconnectWhereRoleLost(user: User, before: RoleBinding[], after: RoleBinding[], actor: string): Promise<void> {
+  private async disconnectWhereRoleLost(user: User, before: RoleBinding[], after: RoleBinding[], actor: string, origin: IntentOrigin): Promise<void> {
     const principal = (bindings: RoleBinding[]): Principal => ({ userId: user.id, userName: user.name, bindings });
     for (const server of await listAllServers(this.ctx.store.db)) {
       if (hasRole(principal(before), 'VPNClient', server.id) && !hasRole(principal(after), 'VPNClient', server.id)) {
-        await disconnectMatching(this.ctx, server.id, { username: user.name }, actor);
+        await disconnectMatching(this.ctx, server.id, { username: user.name }, actor, { ...origin, cause: 'revoke' });
       }
     }
   }
 
-  async deleteUser(id: string, actor: string): Promise<void> {
+  async deleteUser(id: string, actor: string, origin: IntentOrigin = {}): Promise<void> {
     const { user } = await this.getUser(id);
     await deleteUserRow(this.ctx.store.db, id);
     this.forget(id);
-    await this.disconnectUserEverywhere(user.name, actor);
+    await this.disconnectUserEverywhere(user.name, actor, origin);
   }
 
-  private async disconnectUserEverywhere(username: string, actor: string | null): Promise<void> {
+  /** A user who lost their access (disabled, deleted, no key left): their sessions end as revoked. */
+  private async disconnectUserEverywhere(username: string, actor: string | null, origin: IntentOrigin = {}): Promise<void> {
     for (const server of await listAllServers(this.ctx.store.db)) {
-      await disconnectMatching(this.ctx, server.id, { username }, actor);
+      await disconnectMatching(this.ctx, server.id, { username }, actor, { ...origin, cause: 'revoke' });
     }
   }
 
@@ -138,13 +140,13 @@ export class IdentityService {
   }
 
   /** Deleting a user's last API key also ends their VPN sessions: without a key they cannot connect. */
-  async deleteApiKey(userId: string, keyId: string, actor: string | null = null): Promise<void> {
+  async deleteApiKey(userId: string, keyId: string, actor: string | null = null, origin: IntentOrigin = {}): Promise<void> {
     const key = await findApiKey(this.ctx.store.db, keyId);
     if (!key || key.userId !== userId) throw notFound('API key', keyId);
     await deleteApiKeyRow(this.ctx.store.db, keyId);
     this.forget(userId);
     const user = await findUser(this.ctx.store.db, userId);
-    if (user && (await listApiKeys(this.ctx.store.db, userId)).length === 0) await this.disconnectUserEverywhere(user.name, actor);
+    if (user && (await listApiKeys(this.ctx.store.db, userId)).length === 0) await this.disconnectUserEverywhere(user.name, actor, origin);
   }
 
   async findApiKeyByValue(apikey: string): Promise<ApiKeyRecord | undefined> {
@@ -202,7 +204,7 @@ export class IdentityService {
         throw new SluiceError('not_authenticated', 'the token belongs to a disabled user or a deleted API key');
       }
       if (!family || family.revokedAt !== null || family.userId !== userId) throw new SluiceError('not_authenticated', 'the token belongs to a session that has ended (logout or a reused refresh token)');
-      const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(db, userId) };
+      const principal: Principal = { userId, userName: user.name, bindings: await bindingsOf(db, userId), apiKeyId };
       if (this.principals.size > 10_000) this.principals.clear();
       cached = { principal, tokensValidAfter: user.tokensValidAfter, until: now + this.options.principalCacheMs };
       this.principals.set(cacheKey, cached);

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import type { ControlNotice, ControlPlaneChannel } from '../channel.ts';
 import { ServerRuntime, type RuntimeOptions } from './server-runtime.ts';
+import { GatewayMeter } from './meter.ts';
 
 const TICK_MS = 250;
+/** How often changed figures go to the control plane, at most. */
+const METRICS_REPORT_MS = 2000;
 
 /**
  * The gateway agent: one ServerRuntime per VPN server this host runs. It learns what to run from
@@ -13,12 +16,16 @@ export class GatewayAgent {
   private readonly runtimes = new Map<string, ServerRuntime>();
   private readonly queues = new Map<string, Promise<void>>();
   private ticker: NodeJS.Timeout | undefined;
+  private readonly meter: GatewayMeter;
+  private lastReport = 0;
 
   constructor(
     private readonly channel: ControlPlaneChannel,
     private readonly options: RuntimeOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.meter = new GatewayMeter(options.gatewayName ?? 'local', options.now());
+  }
 
   async start(): Promise<void> {
     const { serverIds } = await this.channel.request({ type: 'list_servers' });
@@ -30,6 +37,7 @@ export class GatewayAgent {
     await Promise.all(serverIds.map((serverId) => this.enqueue(serverId, () => this.apply(serverId))));
     this.ticker = setInterval(() => {
       for (const runtime of this.runtimes.values()) runtime.tick();
+      this.reportMetrics();
     }, TICK_MS);
     this.ticker.unref();
   }
@@ -59,6 +67,14 @@ export class GatewayAgent {
     });
   }
 
+  private reportMetrics(): void {
+    const now = this.options.now();
+    if (now - this.lastReport < (this.options.metricsReportMs ?? METRICS_REPORT_MS)) return;
+    this.lastReport = now;
+    const snapshot = this.meter.changed(now);
+    if (snapshot) void this.channel.request({ type: 'metrics', snapshot }).catch((error: unknown) => this.log.warn({ err: error }, 'metrics report failed'));
+  }
+
   /** Resolves when every queued piece of work for the server is done (tests, shutdown). */
   settled(serverId: string): Promise<void> {
     return this.queues.get(serverId) ?? Promise.resolve();
@@ -77,7 +93,7 @@ export class GatewayAgent {
     if (!server) return this.remove(serverId);
     const existing = this.runtimes.get(serverId);
     if (existing) return existing.update(server);
-    const runtime = new ServerRuntime(serverId, this.channel, this.options, this.log);
+    const runtime = new ServerRuntime(serverId, this.channel, this.options, this.log, this.meter.forServer(serverId));
     this.runtimes.set(serverId, runtime);
     await runtime.start(server);
   }
@@ -89,6 +105,7 @@ export class GatewayAgent {
       return;
     }
     this.runtimes.delete(serverId);
+    this.meter.drop(serverId);
     runtime.remove();
   }
 }

@@ -17,6 +17,8 @@ import { ServerDataPlane, withDataPlaneHealth } from './server-dataplane.ts';
 import { DEFAULT_TRAFFIC_TIMERS, SessionTraffic, type TrafficTimers } from './session-traffic.ts';
 import { LastSeenMark } from './last-seen.ts';
 import { endUnansweredAttempts } from './unanswered.ts';
+import { ServerTally } from '../core/tally.ts';
+import type { KillCause } from '../metrics.ts';
 
 export interface RuntimeOptions {
   gatewayDir: string;
@@ -30,7 +32,15 @@ export interface RuntimeOptions {
   /** The host's data plane; absent with `--dataplane none` (routes are then only pushed). */
   dataplane?: DataPlaneHost | undefined;
   traffic?: TrafficTimers;
+  /** This gateway's name in its metrics (`local` inside `sluice serve`). */
+  gatewayName?: string;
+  /** How often changed metrics go to the control plane, at most (ms). */
+  metricsReportMs?: number;
+  /** How often `status` is read for byte counts and tunnel activity (ms). */
+  statusPollMs?: number;
 }
+
+const STATUS_POLL_MS = 30_000;
 
 const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
 
@@ -55,7 +65,8 @@ export class ServerRuntime {
   private spec: ServerSpec | undefined;
   private process: OpenVpnProcess | undefined;
   private connection: ManagementConnection | undefined;
-  private readonly killsSent = new Set<string>();
+  /** Kills sent to the current process, with why they were asked for. */
+  private readonly killsSent = new Map<string, KillCause | undefined>();
   private restartAfterStop = false;
   private removeAfterStop = false;
   /** When a process that had been serving died, and when its replacement served (health). */
@@ -77,12 +88,15 @@ export class ServerRuntime {
   private servedBy: number | undefined;
   private readonly dataplane: ServerDataPlane | undefined;
   private readonly traffic: SessionTraffic;
+  private spawnedBefore = false;
+  private lastPoll = 0;
 
   constructor(
     readonly serverId: string,
     private readonly channel: ControlPlaneChannel,
     private readonly options: RuntimeOptions,
     private readonly log: Logger,
+    private readonly tally: ServerTally = new ServerTally(),
   ) {
     this.policy = { ...defaultPolicy, ...options.policy };
     this.paths = serverPaths(options.gatewayDir, serverId);
@@ -159,6 +173,7 @@ export class ServerRuntime {
     this.dispatch({ type: 'tick' });
     this.dataplane?.tick(this.options.now());
     this.traffic.tick();
+    this.pollStatus();
     if (this.connection?.isOpen && this.state.attached) this.lastSeen.touch(this.options.now());
     // The degraded window ends with time alone; report() sends only what changed.
     if (this.crashedAt === undefined) return;
@@ -195,7 +210,7 @@ export class ServerRuntime {
       return processStart === epoch && cid >= 0 && !this.killsSent.has(kill.sessionKey);
     });
     for (const kill of due) {
-      this.killsSent.add(kill.sessionKey);
+      this.killsSent.set(kill.sessionKey, kill.cause);
       // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
       this.dataplane?.sessionEnded(kill.sessionKey);
     }
@@ -253,6 +268,8 @@ export class ServerRuntime {
   }
 
   private async spawn(): Promise<void> {
+    if (this.spawnedBefore) this.tally.restarted();
+    this.spawnedBefore = true;
     // A new process runs what this version renders (e.g. its keepalive), not an older rendering.
     if (this.spec) writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
     const process = await OpenVpnProcess.spawn({
@@ -272,6 +289,7 @@ export class ServerRuntime {
 
   private track(process: OpenVpnProcess): void {
     this.process = process;
+    this.spawnedBefore = true;
     void process.exited.then((exit) => {
       if (this.process !== process || this.inert) return;
       // The management socket usually closes first, so "was serving" is remembered per process.
@@ -314,6 +332,7 @@ export class ServerRuntime {
       const away = { log: await this.logHistory(connection), lastSeen: this.lastSeen.read() };
       await this.reconcileWith(status, connection.processStart ?? 0, away);
       this.dataplane?.replaceSessions(this.identitiesOf(status, connection.processStart ?? 0));
+      this.tally.polled(status, connection.processStart ?? 0);
       await endUnansweredAttempts(connection, status, this.channel, this.serverId, this.log);
       this.servedBy = this.process?.pid;
       if (this.crashedAt !== undefined && this.recoveredAt === undefined) this.recoveredAt = this.options.now();
@@ -377,6 +396,8 @@ export class ServerRuntime {
     for (const key of ended) {
       const session = byKey.get(keyText(key));
       const at = session && away ? endTimeOf(session, away.log, away.lastSeen, endedAt) : endedAt;
+      const processEnded = status === NO_CLIENTS || key.processStart !== processStart ? this.stopping() ?? 'restarted' : undefined;
+      this.tally.ended(keyText(key), { received: session?.bytesReceived, sent: session?.bytesSent }, { killed: this.killsSent.get(keyText(key)), processEnded, idleTimeoutSeconds: 0, endedAt: at });
       await this.channel.request({
         type: 'session_ended',
         serverId: this.serverId,
@@ -384,6 +405,7 @@ export class ServerRuntime {
       });
     }
     for (const live of discovered) {
+      this.tally.established(keyText(live.key), live.clientIp, false);
       await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession({ ...live, startedAt: live.startedAt ?? endedAt }) });
     }
     if (ended.length > 0 || discovered.length > 0) this.log.info({ serverId: this.serverId, ended: ended.length, discovered: discovered.length }, 'reconciled sessions with openvpn');
@@ -415,10 +437,14 @@ export class ServerRuntime {
   private async onFact(fact: SessionFact): Promise<void> {
     if (fact.key.processStart > 0) this.rememberEpoch(fact.key.processStart);
     switch (fact.type) {
-      case 'auth_request':
-        await this.connection?.authorize(fact.key.cid, fact.kid, await this.decide(fact));
+      case 'auth_request': {
+        const decision = await this.decide(fact);
+        if (!fact.reauth) this.tally.authDecided(decision.allow ? 'allowed' : 'denied');
+        await this.connection?.authorize(fact.key.cid, fact.kid, decision);
         return;
+      }
       case 'established': {
+        this.tally.established(keyText(fact.key), fact.clientIp);
         const session = this.liveSession(fact);
         if (!this.killsSent.has(session.sessionKey)) this.dataplane?.sessionStarted(session.sessionKey, { address: session.clientIp, username: session.username, commonName: session.commonName });
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session });
@@ -427,6 +453,12 @@ export class ServerRuntime {
       case 'disconnected':
         this.dataplane?.sessionEnded(keyText(fact.key));
         this.traffic.forget(keyText(fact.key));
+        this.tally.ended(keyText(fact.key), { received: fact.bytesReceived, sent: fact.bytesSent }, {
+          killed: this.killsSent.get(keyText(fact.key)),
+          processEnded: fact.cause === 'process_restarted' ? this.stopping() ?? 'restarted' : this.stopping(),
+          idleTimeoutSeconds: this.spec?.idleTimeoutSeconds ?? 0,
+          endedAt: fact.endedAt,
+        });
         this.killsSent.delete(keyText(fact.key));
         if (!fact.wasEstablished) return;
         await this.channel.request({
@@ -436,6 +468,7 @@ export class ServerRuntime {
         });
         return;
       case 'auth_expired':
+        this.tally.authDecided('expired');
         return;
     }
   }
@@ -456,6 +489,27 @@ export class ServerRuntime {
       return `push "route ${network} ${netmask}"`;
     });
     return config.length > 0 ? { allow: true, config } : { allow: true };
+  }
+
+  /** Sessions that end while OpenVPN is being stopped end because of why it is stopped. */
+  private stopping(): 'deleted' | 'restarted' | undefined {
+    if (this.removeAfterStop) return 'deleted';
+    return this.restartAfterStop ? 'restarted' : undefined;
+  }
+
+  /** Reads `status` now and then for byte counts and tunnel activity (metrics, idle detection). */
+  private pollStatus(): void {
+    const connection = this.connection;
+    const now = this.options.now();
+    // Often enough to see a session's traffic within its idle timeout, so idle exits are told apart.
+    const idleMs = (this.spec?.idleTimeoutSeconds ?? 0) * 1000;
+    const every = Math.max(1000, Math.min(this.options.statusPollMs ?? STATUS_POLL_MS, idleMs > 0 ? idleMs / 2 : Number.POSITIVE_INFINITY));
+    if (!connection?.isOpen || this.attaching || now - this.lastPoll < every) return;
+    this.lastPoll = now;
+    connection.status().then(
+      (status) => this.tally.polled(status, connection.processStart ?? 0),
+      (error: unknown) => this.log.debug({ serverId: this.serverId, err: error }, 'status poll failed'),
+    );
   }
 
   /** Keeps OpenVPN's daemon_start_time in the pid file, so a re-attached agent keys sessions alike. */
@@ -501,6 +555,7 @@ export class ServerRuntime {
     const health = this.stateReport();
     if (health === undefined) return this.reporting;
     const state = withDataPlaneHealth(health, this.dataplane?.unavailable);
+    this.tally.health(state.health);
     const text = JSON.stringify(state);
     if (text === this.lastReport) return this.reporting;
     this.lastReport = text;

@@ -72,3 +72,9 @@ test('real addresses in the forms OpenVPN prints', () => {
   assert.equal(parseRealAddress(''), undefined);
   assert.equal(parseRealAddress('garbage'), undefined);
 });
+
+test('ROUTING_TABLE gives each virtual address its Last Ref, the last tunnel packet routed for it', () => {
+  const snapshot = parseStatus(REAL);
+  assert.deepEqual(snapshot.lastRef, new Map([['10.99.0.2', 1795626398000]]));
+  assert.equal(parseStatus(REAL.filter((l) => !l.includes('ROUTING_TABLE'))).lastRef, undefined);
+});

@@ -44,6 +44,11 @@ export interface StatusSnapshot {
   globalStats: Map<string, string>;
   /** Rows skipped because a required column (Client ID) was missing or malformed. */
   skippedRows: number;
+  /**
+   * ROUTING_TABLE: virtual address → when OpenVPN last routed a tunnel packet for it (`Last Ref`,
+   * unix ms). Keepalive pings do not move it, so it tells when a session last carried traffic.
+   */
+  lastRef?: Map<string, number>;
 }
 
 const COLUMN = {
@@ -67,6 +72,7 @@ function fieldsOf(line: string): string[] {
 export function parseStatus(lines: readonly string[]): StatusSnapshot {
   const snapshot: StatusSnapshot = { time: undefined, title: undefined, clients: [], globalStats: new Map(), skippedRows: 0 };
   let columns: Map<string, number> | undefined;
+  let routeColumns: Map<string, number> | undefined;
   for (const line of lines) {
     const fields = fieldsOf(line);
     switch (fields[0]) {
@@ -81,6 +87,10 @@ export function parseStatus(lines: readonly string[]): StatusSnapshot {
       case 'HEADER':
         // The header names the columns of the row type; index 0 of a row is its type tag.
         if (fields[1] === 'CLIENT_LIST') columns = new Map(fields.slice(1).map((name, index) => [name, index]));
+        if (fields[1] === 'ROUTING_TABLE') routeColumns = new Map(fields.slice(1).map((name, index) => [name, index]));
+        break;
+      case 'ROUTING_TABLE':
+        if (routeColumns !== undefined) readRoute(fields, routeColumns, (snapshot.lastRef ??= new Map()));
         break;
       case 'CLIENT_LIST': {
         const client = columns === undefined ? undefined : readClient(fields, columns);
@@ -126,6 +136,13 @@ function readClient(fields: readonly string[], columns: ReadonlyMap<string, numb
     peerId: parseUnsigned(get(COLUMN.peerId)),
     cipher: nonEmpty(COLUMN.cipher),
   };
+}
+
+function readRoute(fields: readonly string[], columns: ReadonlyMap<string, number>, into: Map<string, number>): void {
+  const address = fields[columns.get('Virtual Address') ?? -1];
+  const seconds = parseUnsigned(fields[columns.get('Last Ref (time_t)') ?? -1]);
+  if (address === undefined || address === '' || seconds === undefined) return;
+  into.set(address, Math.max(into.get(address) ?? 0, seconds * 1000));
 }
 
 const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;

@@ -7,6 +7,7 @@ import * as tokenFamilies from './2026-11-30-201-token-families.ts';
 import * as rateLimits from './2026-11-30-202-rate-limits.ts';
 import * as passcodeAttempts from './2026-11-30-301-passcode-attempts.ts';
 import * as routeAccessAndCounters from './2026-11-30-401-route-access-and-counters.ts';
+import * as auditAndMonitoring from './2026-11-30-601-audit-and-monitoring.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -21,4 +22,5 @@ export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-30-202-rate-limits', rateLimits],
   ['2026-11-30-301-passcode-attempts', passcodeAttempts],
   ['2026-11-30-401-route-access-and-counters', routeAccessAndCounters],
+  ['2026-11-30-601-audit-and-monitoring', auditAndMonitoring],
 ];

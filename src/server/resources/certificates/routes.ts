@@ -5,6 +5,7 @@ import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { StoredCertificate } from '../../../store/certificates.ts';
 import { deleteAndDisconnect, revokeAndDisconnect } from '../../../domain/certificates/revocation.ts';
 import { actorOf } from '../../auth.ts';
+import { auditLink } from '../../audit/hook.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { Accepted, Crn, Line, Href, Id, Name, PageQuery, Pem, SortQuery, StringEnum, Timestamp, VersionQuery, collection, collectionExample, errorResponses, named } from '../../schemas.ts';
@@ -138,7 +139,7 @@ export function registerCertificateRoutes(root: FastifyInstance, services: AppSe
     config: { action: 'certificate.write' },
     schema: { operationId: 'delete_certificate', summary: 'Delete a certificate', description: 'Deletes a certificate no VPN server uses. A certificate a Sluice CA issued is revoked too (it stays on the CRL until it expires) and its live VPN sessions are disconnected.', tags, params: Params, querystring: Query, response: { 202: Accepted('Deleted.'), ...errorResponses } },
   }, async (request, reply) => {
-    await deleteAndDisconnect(services.ctx, certs, request.params.id, actorOf(request));
+    await deleteAndDisconnect(services.ctx, certs, request.params.id, actorOf(request), auditLink(request));
     return reply.code(202).send();
   });
 
@@ -155,7 +156,7 @@ export function registerCertificateRoutes(root: FastifyInstance, services: AppSe
       response: { 200: CertificateSchema, ...errorResponses },
     },
   }, async (request) => {
-    const revoked = await revokeAndDisconnect(services.ctx, certs, request.params.id, request.body?.reason ?? 'unspecified', actorOf(request));
+    const revoked = await revokeAndDisconnect(services.ctx, certs, request.params.id, request.body?.reason ?? 'unspecified', actorOf(request), auditLink(request));
     return present(revoked, baseUrl(request));
   });
 

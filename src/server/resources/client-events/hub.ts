@@ -181,6 +181,8 @@ export class StreamHub {
       let text = rendered.get(stream.base);
       if (text === undefined) {
         const data: Record<string, unknown> = { seq: event.seq, type: event.type, client_id: event.clientId, at: toTimestamp(event.at), actor: event.actor };
+        // An operator's disconnect or delete names the audit event of the call that asked for it.
+        if (typeof event.data.audit_event_id === 'string') data.audit_event_id = event.data.audit_event_id;
         if (client && client.intent !== 'delete') data.client = presentClient(client, stream.base);
         text = `id: ${event.seq}\nevent: client\ndata: ${JSON.stringify(data)}\n\n`;
         rendered.set(stream.base, text);

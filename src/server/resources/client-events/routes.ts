@@ -22,7 +22,7 @@ export function registerClientEventRoutes(root: FastifyInstance, services: AppSe
     schema: {
       operationId: 'stream_vpn_server_client_events',
       summary: 'Stream client changes (server-sent events)',
-      description: 'Each event has `id` (resume with `Last-Event-ID`), `event: client` and JSON data with `type`, `client_id`, `at`, `actor` and `client` when the record still exists. The stream ends when its token expires or is revoked or stops allowing this read; open streams are capped per token and per server (429).',
+      description: 'Each event has `id` (resume with `Last-Event-ID`), `event: client` and JSON data with `type`, `client_id`, `at`, `actor`, `audit_event_id` (an operator\u2019s disconnect or delete: the audit event of that call) and `client` when the record still exists. The stream ends when its token expires or is revoked or stops allowing this read; open streams are capped per token and per server (429).',
       tags,
       params: Type.Object({ vpn_server_id: Type.String({ ...Id, description: 'The VPN server identifier.' }) }, { description: 'Path parameters.' }),
       querystring: Type.Object(VersionQuery, { description: 'Version parameters.' }),

@@ -6,6 +6,7 @@ import { listClients } from '../../../store/clients.ts';
 import { ClientCounts } from '../../../domain/clients/counts.ts';
 import { parseSort } from '../../../store/pagination.ts';
 import { actorOf } from '../../auth.ts';
+import { auditLink } from '../../audit/hook.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { Accepted as AcceptedBody, errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
@@ -45,7 +46,7 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
     config: { action: 'client.delete', ...server },
     schema: { operationId: 'delete_vpn_server_client', summary: 'Delete a VPN server client', description: 'Disconnects the client if connected and removes the record at once.', tags, params: ClientParams, querystring: Query, response: Accepted },
   }, async (request, reply) => {
-    await requestDelete(ctx, request.params.vpn_server_id, request.params.id, actorOf(request));
+    await requestDelete(ctx, request.params.vpn_server_id, request.params.id, actorOf(request), auditLink(request));
     return reply.code(202).send();
   });
 
@@ -53,7 +54,7 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
     config: { action: 'client.disconnect', ...server },
     schema: { operationId: 'disconnect_vpn_client', summary: 'Disconnect a VPN client', description: 'The record turns `disconnected` and is deleted after `client_auto_delete_timeout`.', tags, params: ClientParams, querystring: Query, response: Accepted },
   }, async (request, reply) => {
-    await requestDisconnect(ctx, request.params.vpn_server_id, request.params.id, actorOf(request));
+    await requestDisconnect(ctx, request.params.vpn_server_id, request.params.id, actorOf(request), auditLink(request));
     return reply.code(202).send();
   });
 
@@ -64,7 +65,7 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
     await getVpnServer(ctx, request.params.vpn_server_id);
     const body = request.body;
     const filter = { ...(body.username !== undefined && { username: body.username }), ...(body.common_name !== undefined && { commonName: body.common_name }) };
-    const results = await disconnectMatching(ctx, request.params.vpn_server_id, filter, actorOf(request));
+    const results = await disconnectMatching(ctx, request.params.vpn_server_id, filter, actorOf(request), auditLink(request));
     const base = baseUrl(request);
     return reply.code(202).send({
       clients: results.map((r) => ({ id: r.client.id, href: `${base}/v1/vpn_servers/${r.client.vpnServerId}/clients/${r.client.id}`, result: r.outcome })),

@@ -102,12 +102,16 @@ export function registerIdentityRoutes(root: FastifyInstance, services: AppServi
     if (body.grant_type === APIKEY_GRANT) {
       if (body.apikey === undefined) throw new SluiceError('missing_field', 'apikey is required for the apikey grant', { name: 'apikey', type: 'field' });
       const apikey = body.apikey;
-      return tokenResponse(await countingFailures(limits, limits.keySubjects(request, apikey), () => identity.exchangeApiKey(apikey)), ctx.clock.now());
+      const pair = await countingFailures(limits, limits.keySubjects(request, apikey), () => identity.exchangeApiKey(apikey));
+      request.auditSubject = pair.subject;
+      return tokenResponse(pair, ctx.clock.now());
     }
     if (body.grant_type === 'refresh_token') {
       if (body.refresh_token === undefined) throw new SluiceError('missing_field', 'refresh_token is required for the refresh_token grant', { name: 'refresh_token', type: 'field' });
       const refreshToken = body.refresh_token;
-      return tokenResponse(await countingFailures(limits, limits.keySubjects(request), () => identity.refresh(refreshToken)), ctx.clock.now());
+      const pair = await countingFailures(limits, limits.keySubjects(request), () => identity.refresh(refreshToken));
+      request.auditSubject = pair.subject;
+      return tokenResponse(pair, ctx.clock.now());
     }
     throw new SluiceError('invalid_value', `grant_type must be ${APIKEY_GRANT} or refresh_token`, { name: 'grant_type', type: 'field', value: body.grant_type });
   });

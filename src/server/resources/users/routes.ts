@@ -5,6 +5,7 @@ import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { ROLES, type RoleBinding } from '../../../domain/identity/roles.ts';
 import type { User } from '../../../store/identity.ts';
 import { actorOf } from '../../auth.ts';
+import { auditLink } from '../../audit/hook.ts';
 import { Accepted, Id, Name, StringEnum, Timestamp, VersionQuery, errorResponses, named } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
 
@@ -118,13 +119,13 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
       ...(request.body.disabled !== undefined && { disabled: request.body.disabled }),
       ...(request.body.roles !== undefined && { bindings: toBindings(request.body.roles) }),
     };
-    await identity.updateUser(request.params.id, changes, actorOf(request));
+    await identity.updateUser(request.params.id, changes, actorOf(request), auditLink(request));
     const { user, bindings } = await identity.getUser(request.params.id);
     return presentUser(user, bindings);
   });
 
   app.delete('/v1/users/:id', { config: admin, schema: { operationId: 'delete_user', summary: 'Delete a user', description: 'Deletes a user, its API keys and role bindings.', tags, params: UserParams, querystring: Query, response: Deleted } }, async (request, reply) => {
-    await identity.deleteUser(request.params.id, actorOf(request));
+    await identity.deleteUser(request.params.id, actorOf(request), auditLink(request));
     return reply.code(202).send();
   });
 
@@ -142,7 +143,7 @@ export function registerUserRoutes(root: FastifyInstance, services: AppServices)
   });
 
   app.delete('/v1/users/:id/api_keys/:key_id', { config: admin, schema: { operationId: 'delete_user_api_key', summary: 'Delete an API key', description: 'Deletes an API key; it can no longer be exchanged for tokens. Deleting a user\u2019s last API key ends their live VPN sessions: without a key they may not connect.', tags, params: KeyParams, querystring: Query, response: Deleted } }, async (request, reply) => {
-    await identity.deleteApiKey(request.params.id, request.params.key_id, actorOf(request));
+    await identity.deleteApiKey(request.params.id, request.params.key_id, actorOf(request), auditLink(request));
     return reply.code(202).send();
   });
 }
