@@ -59,7 +59,8 @@ for (const dialect of testDialects()) {
     async function connectClient(place: Place, profile: string, options: { credentials?: { username: string; password: string }; extraArgs?: string[] } = {}): Promise<VpnClientProcess> {
       const client = startVpnClient(profile, options.credentials, { netns: lab.ns[place], extraArgs: options.extraArgs ?? [] });
       clients.push(client);
-      await client.connected(30_000);
+      // Generous: on a loaded machine a TLS handshake can miss OpenVPN's first retry window.
+      await client.connected(60_000);
       return client;
     }
 
@@ -255,7 +256,18 @@ for (const dialect of testDialects()) {
       const table = tableName(server.id);
       const doomed = await createServer({ client_ip_pool: '100.64.12.0/22', port: 1197 });
       assert.ok(lab.tables().includes(`inet ${tableName(doomed.id)}`));
-      const opened = await lab.helper('clientA').send('open', { name: 'alice', host: ADDRESSES.behind2, port: PORT });
+      // Alice's tunnel may still be settling from the access test (a REAUTH, a re-pushed route):
+      // retry the connection until one holds, with a deadline.
+      let opened: { ok: boolean; error?: string } = { ok: false, error: 'not tried' };
+      await eventually(
+        'alice holds a connection to behind-2',
+        async () => {
+          opened = await lab.helper('clientA').send('open', { name: 'alice', host: ADDRESSES.behind2, port: PORT });
+          return opened.ok ? true : undefined;
+        },
+        20_000,
+        250,
+      ).catch(() => undefined);
       assert.ok(opened.ok, `${opened.error} ${JSON.stringify(lab.setElements(table, 'sessions'))} ${lab.run('clientA', 'ip', 'addr')} ${lab.nft('list', 'table', 'inet', table)}`);
 
       await sluice?.stop({ keepDataDir: true });
