@@ -163,14 +163,18 @@ export class SluiceClient {
    * answered (so a caller can list first and miss nothing), then yields events until the server
    * closes the stream or `signal` aborts.
    */
-  async openClientEvents(serverId: string, options: { lastEventId?: string; signal?: AbortSignal } = {}): Promise<AsyncGenerator<ClientEventMessage>> {
+  async openClientEvents(serverId: string, options: { lastEventId?: string | undefined; signal?: AbortSignal } = {}): Promise<AsyncGenerator<ClientEventMessage>> {
+    return clientEventsOf((await this.openClientEventStream(serverId, options)).body);
+  }
+
+  /** The client event stream's response itself, for a caller that reads it with its own `createSseParser` (the console's reconnecting follower). */
+  openClientEventStream(serverId: string, options: { lastEventId?: string | undefined; signal?: AbortSignal } = {}): Promise<Response> {
     const headers: Record<string, string> = options.lastEventId ? { 'last-event-id': options.lastEventId } : {};
-    const response = await this.http.send('GET', `/v1/vpn_servers/${enc(serverId)}/client_events`, {
+    return this.http.send('GET', `/v1/vpn_servers/${enc(serverId)}/client_events`, {
       accept: 'text/event-stream',
       headers,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return clientEventsOf(response.body);
   }
 
   /** Sluice extension: the server's monitoring time-series over the last hour, 24 hours or 7 days. */
@@ -243,6 +247,6 @@ async function* clientEventsOf(body: ReadableStream<Uint8Array> | null): AsyncGe
   if (!body) return;
   for await (const message of parseSse(body)) {
     if (message.event !== 'client') continue;
-    yield { id: message.id, event: JSON.parse(message.data) as ClientEvent };
+    yield { id: message.id || undefined, event: JSON.parse(message.data) as ClientEvent };
   }
 }

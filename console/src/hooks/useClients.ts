@@ -39,11 +39,7 @@ export function useClients(api: Api, serverId: string) {
     void reload();
     void followClientEvents({
       signal: controller.signal,
-      open: (lastEventId, signal) => {
-        const headers: Record<string, string> = { Accept: 'text/event-stream' };
-        if (lastEventId) headers['Last-Event-ID'] = lastEventId;
-        return api.raw('GET', `/v1/vpn_servers/${encodeURIComponent(serverId)}/client_events`, { headers, accept: 'none', signal });
-      },
+      open: (lastEventId, signal) => api.client.openClientEventStream(serverId, { lastEventId, signal }),
       onEvent: (event) => {
         if (loading.current > 0) held.current.push(event);
         else dispatch({ type: 'event', event });
