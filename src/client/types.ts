@@ -61,6 +61,8 @@ export type Passcode = identity.PasscodeAnswer;
 export type VpnLockout = Tolerant<lockouts.VpnLockout>;
 export type MonitoringPoint = monitoring.MonitoringPoint;
 export type VpnServerMonitoring = Tolerant<monitoring.VpnServerMonitoring>;
+/** The windows the monitoring series can be asked for. */
+export type MonitoringWindow = monitoring.VpnServerMonitoring['window'];
 export type AuditEvent = Tolerant<audit.AuditEventWire>;
 /** The reference error body; codes are open (a newer server may send new ones). */
 export type ErrorBody = Tolerant<shared.ErrorBody>;

@@ -1,4 +1,5 @@
 import { isIpv4, isIpv4CidrSyntax } from '../../../src/ip/cidr.ts';
+import type { VpnServerPrototype } from '../../../src/client/types.ts';
 
 /** The create-server form: values as typed, client-side checks, and the API body. */
 export interface ServerFormValues {
@@ -85,9 +86,9 @@ export function validateServerForm(v: ServerFormValues): Partial<Record<keyof Se
   return errors;
 }
 
-export function serverCreateBody(v: ServerFormValues): Record<string, unknown> {
+export function serverCreateBody(v: ServerFormValues): VpnServerPrototype {
   const methods = v.authMethods.split(',') as ('certificate' | 'username')[];
-  const body: Record<string, unknown> = {
+  const body: VpnServerPrototype = {
     client_ip_pool: v.clientIpPool.trim(),
     client_authentication: methods.map((m) =>
       m === 'username'
