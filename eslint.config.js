@@ -53,4 +53,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../server/*', '../server/*', 'fastify'], message: 'the domain does not know HTTP' }] }],
     },
   },
+  {
+    // The client (and the console bundle built from it) takes the API's types from the server's
+    // schemas, never its code: type-only imports of src/server, nothing of Fastify or TypeBox at run time.
+    files: ['src/client/**/*.ts', 'console/src/**/*.ts', 'console/src/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/server/*', '**/server/**', 'fastify', 'typebox'], allowTypeImports: true, message: 'the client reads the API contract as types only (import type)' }] }],
+    },
+  },
 );

@@ -42,7 +42,7 @@ function Shell({ api }: { api: Api }) {
   const [route, navigate] = useRoute();
   const [me, setMe] = useState<Identity | undefined>();
   useEffect(() => {
-    api.get<Identity>('/identity/me').then(setMe, () => setMe(undefined));
+    api.client.me().then(setMe, () => setMe(undefined));
   }, [api]);
   const go = (to: Route) => (e: React.MouseEvent) => {
     e.preventDefault();

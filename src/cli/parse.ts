@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isIpv4, isIpv4CidrSyntax } from '../ip/cidr.ts';
 
 /** Value parsers for commander: they throw InvalidArgumentError so commander prints the verb's usage. */
 
@@ -37,19 +38,16 @@ export const list = (value: string, previous: string[] | undefined): string[] =>
     .filter((item) => item.length > 0),
 ];
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
 export const ipv4List = (value: string, previous: string[] | undefined): string[] => {
   const items = list(value, previous);
-  const bad = items.find((item) => !IPV4.test(item));
+  const bad = items.find((item) => !isIpv4(item));
   if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not an IPv4 address.`);
   if (items.length > 2) throw new InvalidArgumentError('at most 2 DNS servers.');
   return items;
 };
 
 export const cidr = (value: string): string => {
-  const [address, prefix, extra] = value.split('/');
-  if (extra !== undefined || !address || !IPV4.test(address) || !prefix || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) {
+  if (!isIpv4CidrSyntax(value)) {
     throw new InvalidArgumentError('expected an IPv4 CIDR block such as 10.8.0.0/16.');
   }
   return value;

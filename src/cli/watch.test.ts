@@ -10,6 +10,8 @@ const record = (id: string, patch: Partial<VpnServerClient> = {}): VpnServerClie
   client_ip: { address: '10.8.0.2' },
   remote_ip: { address: '198.51.100.1' },
   remote_port: 1194,
+  bytes_sent: 0,
+  bytes_received: 0,
   status: 'connected',
   created_at: `2026-11-25T12:00:0${id.slice(-1)}.000Z`,
   username: 'alice',

@@ -18,6 +18,7 @@ import type {
   VpnServerRoutePrototype,
   VpnServerRoutePatch,
   VpnServerMonitoring,
+  MonitoringWindow,
 } from './types.ts';
 
 export interface PageQuery {
@@ -137,8 +138,9 @@ export class SluiceClient {
     return this.http.json('GET', `/v1/vpn_servers/${enc(serverId)}/clients`, { query: query as Query });
   }
 
-  listAllVpnServerClients(serverId: string, query: Omit<ClientListQuery, 'start' | 'limit'> = {}): Promise<VpnServerClient[]> {
-    return collectAll((start) => this.listVpnServerClients(serverId, { ...query, start, limit: 100 }), 'clients');
+  /** Every page of a server's clients; `max` stops after that many (a table need not hold them all). */
+  listAllVpnServerClients(serverId: string, query: Omit<ClientListQuery, 'start' | 'limit'> = {}, max = Infinity): Promise<VpnServerClient[]> {
+    return collectAll((start) => this.listVpnServerClients(serverId, { ...query, start, limit: 100 }), 'clients', max);
   }
 
   getVpnServerClient(serverId: string, id: string): Promise<VpnServerClient> {
@@ -163,18 +165,22 @@ export class SluiceClient {
    * answered (so a caller can list first and miss nothing), then yields events until the server
    * closes the stream or `signal` aborts.
    */
-  async openClientEvents(serverId: string, options: { lastEventId?: string; signal?: AbortSignal } = {}): Promise<AsyncGenerator<ClientEventMessage>> {
+  async openClientEvents(serverId: string, options: { lastEventId?: string | undefined; signal?: AbortSignal } = {}): Promise<AsyncGenerator<ClientEventMessage>> {
+    return clientEventsOf((await this.openClientEventStream(serverId, options)).body);
+  }
+
+  /** The client event stream's response itself, for a caller that reads it with its own `createSseParser` (the console's reconnecting follower). */
+  openClientEventStream(serverId: string, options: { lastEventId?: string | undefined; signal?: AbortSignal } = {}): Promise<Response> {
     const headers: Record<string, string> = options.lastEventId ? { 'last-event-id': options.lastEventId } : {};
-    const response = await this.http.send('GET', `/v1/vpn_servers/${enc(serverId)}/client_events`, {
+    return this.http.send('GET', `/v1/vpn_servers/${enc(serverId)}/client_events`, {
       accept: 'text/event-stream',
       headers,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return clientEventsOf(response.body);
   }
 
   /** Sluice extension: the server's monitoring time-series over the last hour, 24 hours or 7 days. */
-  getVpnServerMonitoring(id: string, window: '1h' | '24h' | '7d' = '1h'): Promise<VpnServerMonitoring> {
+  getVpnServerMonitoring(id: string, window: MonitoringWindow = '1h'): Promise<VpnServerMonitoring> {
     return this.http.json('GET', `/v1/vpn_servers/${enc(id)}/monitoring`, { query: { window } });
   }
 
@@ -227,10 +233,10 @@ export class SluiceClient {
 }
 
 /** Follows `next` links until the last page. */
-async function collectAll<K extends string, T>(page: (start: string | undefined) => Promise<Page<K, T>>, key: K): Promise<T[]> {
+async function collectAll<K extends string, T>(page: (start: string | undefined) => Promise<Page<K, T>>, key: K, max = Infinity): Promise<T[]> {
   const items: T[] = [];
   let start: string | undefined;
-  for (let guard = 0; guard < 10_000; guard++) {
+  for (let guard = 0; guard < 10_000 && items.length < max; guard++) {
     const current = await page(start);
     items.push(...(current[key] ?? []));
     start = nextStart(current.next);
@@ -243,6 +249,6 @@ async function* clientEventsOf(body: ReadableStream<Uint8Array> | null): AsyncGe
   if (!body) return;
   for await (const message of parseSse(body)) {
     if (message.event !== 'client') continue;
-    yield { id: message.id, event: JSON.parse(message.data) as ClientEvent };
+    yield { id: message.id || undefined, event: JSON.parse(message.data) as ClientEvent };
   }
 }

@@ -1,10 +1,15 @@
-import { apiErrorFrom, NetworkError } from './errors.ts';
+import { apiErrorOf, NetworkError } from './errors.ts';
 import type { TokenResponse } from './types.ts';
 
-/** Supplies bearer tokens; `invalidate` is called after a 401 so the next `token()` fetches anew. */
+/**
+ * Supplies bearer tokens. After a 401 `invalidate` is called so the next `token()` fetches anew; it
+ * may answer `false` when no retry can help (a console session whose refresh was refused).
+ * `refused` hears of a 401 that stayed.
+ */
 export interface TokenProvider {
   token(): Promise<string>;
-  invalidate(): void;
+  invalidate(): void | boolean | Promise<void | boolean>;
+  refused?(): void;
 }
 
 /** Tokens as cached between runs; `expiration` is Unix seconds. */
@@ -78,7 +83,7 @@ export class ApiKeyAuth implements TokenProvider {
     } catch (error) {
       throw new NetworkError(this.options.endpoint, error);
     }
-    if (!response.ok) throw await apiErrorFrom(response);
+    if (!response.ok) throw await apiErrorOf(response);
     const body = (await response.json()) as TokenResponse;
     const expiration = body.expiration ? toSeconds(body.expiration) : Math.floor(this.now() / 1000) + body.expires_in;
     const tokens: CachedTokens = { access_token: body.access_token, expiration };

@@ -1,7 +1,7 @@
 import type { TokenProvider } from './auth.ts';
-import { apiErrorFrom, NetworkError } from './errors.ts';
+import { apiErrorOf, NetworkError } from './errors.ts';
 
-/** The API version this client was written against; sent on every call with `generation=2`. */
+/** The API version this client was written against; sent on every /v1 call with `generation=2`. */
 export const API_VERSION = '2026-11-25';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -16,13 +16,34 @@ export interface RequestOptions {
 }
 
 export interface TransportOptions {
+  /** Base URL of the API; '' for same-origin relative URLs (the console). */
   endpoint: string;
   auth: TokenProvider;
   fetch?: typeof fetch;
   version?: string;
 }
 
-/** Authenticated HTTP with the reference's conventions; retries once with a fresh token after a 401. */
+/**
+ * `path` with the version parameters every /v1 call needs and `query` added; parameters already in
+ * `path` (a `next.href`) are kept. Empty and undefined values are left out. Pure.
+ */
+export function apiUrl(path: string, query: Query = {}, version = API_VERSION): string {
+  const [pathname = path, existing = ''] = path.split('?', 2);
+  const params = new URLSearchParams(existing);
+  if (pathname.startsWith('/v1')) {
+    if (!params.has('version')) params.set('version', version);
+    if (!params.has('generation')) params.set('generation', '2');
+  }
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  const qs = params.toString();
+  return qs ? `${pathname}?${qs}` : pathname;
+}
+
+/**
+ * Authenticated HTTP with the reference's conventions. After a 401 it asks the token provider to
+ * renew and retries once (unless the provider says no retry can help); a 401 that stays is reported
+ * to the provider (`refused`) so a signed-in session can end.
+ */
 export class Transport {
   readonly endpoint: string;
   private readonly auth: TokenProvider;
@@ -37,24 +58,18 @@ export class Transport {
   }
 
   url(path: string, query: Query = {}): string {
-    const url = new URL(this.endpoint + path);
-    url.searchParams.set('version', this.version);
-    url.searchParams.set('generation', '2');
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    return url.toString();
+    return this.endpoint + apiUrl(path, query, this.version);
   }
 
   /** Sends the request and returns the 2xx response; anything else becomes an ApiError. */
   async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const url = this.url(path, options.query);
     const attempt = async (): Promise<Response> => {
-      const headers: Record<string, string> = { accept: options.accept ?? 'application/json', ...options.headers };
-      headers.authorization = `Bearer ${await this.auth.token()}`;
+      const headers: Record<string, string> = { Accept: options.accept ?? 'application/json', ...options.headers };
+      headers.Authorization = `Bearer ${await this.auth.token()}`;
       let body: string | undefined;
       if (options.body !== undefined) {
-        headers['content-type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+        headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
         body = JSON.stringify(options.body);
       }
       try {
@@ -66,17 +81,25 @@ export class Transport {
     };
     let response = await attempt();
     if (response.status === 401) {
-      await response.body?.cancel();
-      this.auth.invalidate();
+      const refused = await apiErrorOf(response);
+      if ((await this.auth.invalidate()) === false) {
+        this.auth.refused?.();
+        throw refused;
+      }
       response = await attempt();
     }
-    if (!response.ok) throw await apiErrorFrom(response);
+    if (!response.ok) {
+      if (response.status === 401) this.auth.refused?.();
+      throw await apiErrorOf(response);
+    }
     return response;
   }
 
+  /** The JSON answer; undefined for an empty one (202, 204). */
   async json<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
     const response = await this.send(method, path, options);
-    return (await response.json()) as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   async text(method: string, path: string, options?: RequestOptions): Promise<string> {
@@ -94,5 +117,15 @@ export class Transport {
 /** The `start` token of a collection's `next.href`, if there is a next page. */
 export function nextStart(next: { href: string } | undefined): string | undefined {
   if (!next) return undefined;
-  return new URL(next.href).searchParams.get('start') ?? undefined;
+  return new URL(next.href, 'http://placeholder').searchParams.get('start') ?? undefined;
+}
+
+/** A collection's absolute `next.href` as a same-origin path (the console follows it as is). Pure. */
+export function relativeHref(href: string): string {
+  try {
+    const u = new URL(href, 'http://placeholder');
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return href;
+  }
 }

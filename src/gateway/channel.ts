@@ -39,7 +39,9 @@ export interface RouteSpec {
   access?: { users: string[]; commonNames: string[] };
 }
 
+/** A session OpenVPN established: the one shape the agent reports and the domain records. */
 export interface LiveSession {
+  /** `<process start>:<cid>` — OpenVPN's own identity of the session; never user, CN or address. */
   sessionKey: string;
   clientIp: string;
   remoteIp: string;
@@ -51,6 +53,7 @@ export interface LiveSession {
   certSerial?: string | null;
 }
 
+/** How a session ended, as the agent reports it and the domain records it. */
 export interface EndedSessionReport {
   sessionKey: string;
   endedAt: number;

@@ -27,6 +27,7 @@
  *   must send that traffic into the tunnel; translate's NAT is the gateway's firewall business);
  *   `drop` routes are not pushed — dropping is enforced by the gateway's firewall, not here.
  */
+import { isIpv4, readIpv4Cidr } from '../ip/cidr.ts';
 
 export class OpenVpnConfigError extends Error {
   readonly field: string;
@@ -99,19 +100,7 @@ export interface ClientProfileSpec {
 
 // ---- validation helpers ---------------------------------------------------------------------
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-function intToIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
-
-export function isIpv4(text: string): boolean {
-  return IPV4.test(text);
-}
+export { isIpv4 };
 
 function isIpv6(text: string): boolean {
   return /^[0-9a-fA-F:]+$/.test(text) && text.includes(':') && text.split('::').length <= 2;
@@ -119,14 +108,12 @@ function isIpv6(text: string): boolean {
 
 /** Parses `a.b.c.d/len` as a network address (host bits zero); returns network and netmask. */
 export function parseCidr(field: string, cidr: string, minPrefix = 0, maxPrefix = 32): { network: string; netmask: string; prefix: number } {
-  const match = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);
-  if (match === null || match[1] === undefined || match[2] === undefined || !isIpv4(match[1])) throw new OpenVpnConfigError(field, `"${cidr}" is not an IPv4 CIDR`);
-  const prefix = Number(match[2]);
+  const reading = readIpv4Cidr(cidr);
+  if (!reading.ok && reading.problem === 'syntax') throw new OpenVpnConfigError(field, `"${cidr}" is not an IPv4 CIDR`);
+  const prefix = reading.prefix;
   if (prefix < minPrefix || prefix > maxPrefix) throw new OpenVpnConfigError(field, `prefix /${prefix} is outside /${minPrefix}–/${maxPrefix}`);
-  const size = 2 ** (32 - prefix);
-  const address = ipv4ToInt(match[1]);
-  if (address % size !== 0) throw new OpenVpnConfigError(field, `"${cidr}" has host bits set`);
-  return { network: match[1], netmask: intToIpv4(2 ** 32 - size), prefix };
+  if (!reading.ok) throw new OpenVpnConfigError(field, `"${cidr}" has host bits set`);
+  return { network: reading.network, netmask: reading.netmask, prefix };
 }
 
 function port(field: string, value: number): number {

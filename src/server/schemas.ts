@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { errorCatalogue } from '../errors/catalogue.ts';
 import { ID_PATTERN, NAME_PATTERN } from '../domain/shared/ids.ts';
 
@@ -58,6 +58,7 @@ export const SortQuery = (keys: readonly string[], fallback: string) =>
   }));
 
 export const PageLink = named('PageLink', Type.Object({ href: Href }, { description: 'A link to a page of the collection.' }));
+export type PageLinkWire = Static<typeof PageLink>;
 
 /** Longest offending value echoed back in an error; longer ones are cut (and end in `…`). */
 export const TARGET_VALUE_MAX = 256;
@@ -89,6 +90,7 @@ export const ErrorSchema = named('ErrorContainer', Type.Object(
   },
   { description: 'Error response.' },
 ));
+export type ErrorBody = Static<typeof ErrorSchema>;
 
 /** Collections carry `first`, `limit`, `next` (absent on the last page) and `total_count`. */
 export const collection = (name: string, key: string, item: TSchema, description: string, example?: unknown) =>

@@ -103,14 +103,13 @@ export function ClientsTab({ api, server, clients, onDownloadProfile }: Props) {
     disconnected_at: c.disconnected_at ?? '',
     actions: '',
   }));
-  const base = `/v1/vpn_servers/${encodeURIComponent(server.id)}/clients`;
 
   const perform = async ({ kind, clients: targets, clearSelection }: Act) => {
     const ids = targets.map((c) => c.id);
     const verb = kind === 'disconnect' ? 'Disconnection' : 'Deletion';
     const failures = await eachLimited(targets, 6, async (c) => {
-      if (kind === 'disconnect') await api.json('POST', `${base}/${encodeURIComponent(c.id)}/disconnect`);
-      else await api.json('DELETE', `${base}/${encodeURIComponent(c.id)}`);
+      if (kind === 'disconnect') await api.client.disconnectVpnClient(server.id, c.id);
+      else await api.client.deleteVpnServerClient(server.id, c.id);
     });
     const failed = new Set(failures.map((f) => f.item.id));
     const ok = ids.filter((id) => !failed.has(id));

@@ -26,7 +26,7 @@ export function CreateServerModal({ api, onClose, onCreated }: { api: Api; onClo
     if (Object.keys(local).length > 0) return;
     setBusy(true);
     try {
-      const server = await api.json<VpnServer>('POST', '/v1/vpn_servers', { body: serverCreateBody(values) });
+      const { value: server } = await api.client.createVpnServer(serverCreateBody(values));
       onCreated(server);
       onClose();
     } catch (e) {

@@ -3,7 +3,7 @@ import { ContentSwitcher, InlineLoading, Switch } from '@carbon/react';
 import { AreaChart, LineChart, ScaleTypes, SimpleBarChart, TickRotations, type AreaChartOptions, type BarChartOptions, type LineChartOptions } from '@carbon/charts-react';
 import '@carbon/charts-react/styles.css';
 import type { Api } from '../lib/api.ts';
-import type { MonitoringPoint, VpnServer, VpnServerMonitoring } from '../../../src/client/types.ts';
+import type { MonitoringPoint, VpnServer } from '../../../src/client/types.ts';
 import { WINDOWS, chartData, formatBytes, totals, type MonitoringWindow } from '../lib/monitoring.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { LoadError } from './Table.tsx';
@@ -43,8 +43,7 @@ function Panel({ name, children }: { name: string; children: React.ReactNode }) 
  */
 export default function MonitoringTab({ api, server }: { api: Api; server: VpnServer }) {
   const [window, setWindow] = useState<MonitoringWindow>('1h');
-  const path = `/v1/vpn_servers/${encodeURIComponent(server.id)}/monitoring`;
-  const fetchSeries = useCallback(() => api.get<VpnServerMonitoring>(path, { window }), [api, path, window]);
+  const fetchSeries = useCallback(() => api.client.getVpnServerMonitoring(server.id, window), [api, server.id, window]);
   const { value: series, error } = useLoad(fetchSeries, POLL_MS);
   const points: MonitoringPoint[] = useMemo(() => (series?.window === window ? series.points : []), [series, window]);
   const sum = totals(points);

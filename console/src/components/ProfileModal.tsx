@@ -19,8 +19,7 @@ export function ProfileModal({ api, server, onClose }: { api: Api; server: VpnSe
       primaryText="Issue and download"
       busyText="Issuing…"
       onSubmit={async (cn) => {
-        const res = await api.raw('POST', `/v1/vpn_servers/${encodeURIComponent(server.id)}/client_profile`, { body: { common_name: cn }, accept: 'text' });
-        downloadText(profileFileName(server.name, cn), await res.text());
+        downloadText(profileFileName(server.name, cn), await api.client.createVpnServerClientProfile(server.id, cn));
         toasts.success(`Profile for ${cn} downloaded`, 'It holds a private key: hand it over securely.');
       }}
       onClose={onClose}

@@ -12,7 +12,9 @@ import {
 } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer, VpnServerRoute } from '../../../src/client/types.ts';
+import type { VpnServer, VpnServerRoute, VpnServerRoutePrototype } from '../../../src/client/types.ts';
+
+type RouteAction = NonNullable<VpnServerRoutePrototype['action']>;
 import { ApiError, errorToast } from '../lib/errors.ts';
 import { validateRoute } from '../lib/server-form.ts';
 import { accessFromForm, accessLabel, trafficLabel } from '../lib/route-access.ts';
@@ -45,9 +47,8 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
   const [deleting, setDeleting] = useState<VpnServerRoute | undefined>();
   const toasts = useToasts();
   const now = useNow();
-  const base = `/v1/vpn_servers/${encodeURIComponent(server.id)}/routes`;
 
-  const fetchRoutes = useCallback(() => api.all<VpnServerRoute>(base, 'routes', { sort: 'name' }), [api, base]);
+  const fetchRoutes = useCallback(() => api.client.listAllVpnServerRoutes(server.id, { sort: 'name' }), [api, server.id]);
   const { value: routes, error, load } = useLoad(fetchRoutes);
 
   if (routes === undefined && error === undefined) return <DataTableSkeleton headers={headers} rowCount={2} showHeader={false} />;
@@ -99,7 +100,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
         <CreateRouteModal
           onClose={() => setCreating(false)}
           onCreate={async (body) => {
-            const r = await api.json<VpnServerRoute>('POST', base, { body });
+            const r = await api.client.createVpnServerRoute(server.id, body);
             toasts.success(`Route ${r.name} to ${r.destination} created`);
             await load();
           }}
@@ -111,7 +112,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
           current={renaming.name}
           onClose={() => setRenaming(undefined)}
           onSave={async (name) => {
-            await api.json('PATCH', `${base}/${encodeURIComponent(renaming.id)}`, { body: { name } });
+            await api.client.updateVpnServerRoute(server.id, renaming.id, { name });
             toasts.success(`Route renamed to ${name}`);
             await load();
           }}
@@ -122,7 +123,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
           route={limiting}
           onClose={() => setLimiting(undefined)}
           onSave={async (access) => {
-            await api.json('PATCH', `${base}/${encodeURIComponent(limiting.id)}`, { body: { access: access ?? null } });
+            await api.client.updateVpnServerRoute(server.id, limiting.id, { access: access ?? null });
             toasts.success(access ? `Route ${limiting.name} is limited to the listed users and common names` : `Everyone may use route ${limiting.name}`);
             await load();
           }}
@@ -137,7 +138,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             try {
-              await api.json('DELETE', `${base}/${encodeURIComponent(deleting.id)}`);
+              await api.client.deleteVpnServerRoute(server.id, deleting.id);
               toasts.success(`Deletion request for route ${deleting.name} has been accepted`);
               await load();
             } catch (e) {
@@ -150,7 +151,7 @@ export function RoutesTab({ api, server }: { api: Api; server: VpnServer }) {
   );
 }
 
-function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(body: Record<string, unknown>): Promise<void> }) {
+function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(body: VpnServerRoutePrototype): Promise<void> }) {
   const [destination, setDestination] = useState('');
   const [action, setAction] = useState('deliver');
   const [name, setName] = useState('');
@@ -164,7 +165,7 @@ function CreateRouteModal({ onClose, onCreate }: { onClose(): void; onCreate(bod
     if (local.destination || local.name) return;
     setBusy(true);
     try {
-      const body: Record<string, unknown> = { destination: destination.trim(), action };
+      const body: VpnServerRoutePrototype = { destination: destination.trim(), action: action as RouteAction };
       if (name.trim()) body.name = name.trim();
       const access = action === 'drop' ? undefined : accessFromForm(users, commonNames);
       if (access) body.access = access;

@@ -2,7 +2,6 @@ import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { Breadcrumb, BreadcrumbItem, Button, Loading, OverflowMenu, OverflowMenuItem, Tab, TabList, TabPanel, TabPanels, Tabs, Tag } from '@carbon/react';
 import { Certificate, Download } from '@carbon/icons-react';
 import type { Api } from '../lib/api.ts';
-import type { VpnServer } from '../../../src/client/types.ts';
 import { tabAt, tabIndex, type Route, type ServerTab } from '../lib/route.ts';
 import { serverStatus } from '../lib/status.ts';
 import { connectedCount } from '../lib/clients-state.ts';
@@ -27,9 +26,8 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
   const [modal, setModal] = useState<'rename' | 'delete' | 'profile' | undefined>();
   const toasts = useToasts();
   const clients = useClients(api, id);
-  const path = `/v1/vpn_servers/${encodeURIComponent(id)}`;
 
-  const fetchServer = useCallback(() => api.get<VpnServer>(path), [api, path]);
+  const fetchServer = useCallback(async () => (await api.client.getVpnServer(id)).value, [api, id]);
   const { value: server, error, setValue: setServer } = useLoad(fetchServer, POLL_MS);
 
   useEffect(() => {
@@ -72,7 +70,7 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
 
   const downloadProfile = async () => {
     try {
-      downloadText(profileFileName(server.name), await api.text(`${path}/client_configuration`));
+      downloadText(profileFileName(server.name), await api.client.getVpnServerClientConfiguration(server.id));
       toasts.success('Client profile downloaded', hasCertAuth ? 'Add the user’s <cert> and <key>, or issue a ready-to-connect profile.' : 'Users sign in with their user ID and a one-time passcode.');
     } catch (e) {
       toasts.failure('Could not download the client profile', e);
@@ -126,7 +124,7 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
           current={server.name}
           onClose={() => setModal(undefined)}
           onSave={async (name) => {
-            setServer(await api.json<VpnServer>('PATCH', path, { body: { name } }));
+            setServer((await api.client.updateVpnServer(server.id, { name })).value);
             toasts.success(`VPN server renamed to ${name}`);
           }}
         />
@@ -140,7 +138,7 @@ export function ServerDetails({ api, id, tab, navigate }: { api: Api; id: string
           onClose={() => setModal(undefined)}
           onConfirm={async () => {
             try {
-              await api.json('DELETE', path);
+              await api.client.deleteVpnServer(server.id);
               toasts.success(`Deletion request for VPN server ${server.name} has been accepted`);
               navigate({ page: 'servers' });
             } catch (e) {

@@ -35,7 +35,7 @@ export function ServersPage({ api, navigate }: { api: Api; navigate(to: Route): 
   const toasts = useToasts();
   const now = useNow();
 
-  const fetchServers = useCallback(() => api.all<VpnServer>('/v1/vpn_servers', 'vpn_servers', { sort: 'name' }), [api]);
+  const fetchServers = useCallback(() => api.client.listAllVpnServers({ sort: 'name' }), [api]);
   const { value: servers, error, load, setError } = useLoad(fetchServers, POLL_MS);
 
   useEffect(() => {
@@ -137,7 +137,7 @@ export function ServersPage({ api, navigate }: { api: Api; navigate(to: Route): 
           current={renaming.name}
           onClose={() => setRenaming(undefined)}
           onSave={async (name) => {
-            await api.json('PATCH', `/v1/vpn_servers/${encodeURIComponent(renaming.id)}`, { body: { name } });
+            await api.client.updateVpnServer(renaming.id, { name });
             toasts.success(`VPN server renamed to ${name}`);
             await load();
           }}
@@ -156,7 +156,7 @@ export function ServersPage({ api, navigate }: { api: Api; navigate(to: Route): 
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             try {
-              await api.json('DELETE', `/v1/vpn_servers/${encodeURIComponent(deleting.id)}`);
+              await api.client.deleteVpnServer(deleting.id);
               toasts.success(`Deletion request for VPN server ${deleting.name} has been accepted`);
               await load();
             } catch (e) {

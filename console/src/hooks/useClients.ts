@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { Api } from '../lib/api.ts';
+
+/** The table shows at most this many records (newest first). */
+const MAX_CLIENTS = 5000;
 import { clientsReducer, initialClients, type ClientsAction } from '../lib/clients-state.ts';
 import { followClientEvents, type StreamStatus } from '../lib/event-stream.ts';
-import type { ClientEvent, VpnServerClient } from '../../../src/client/types.ts';
+import type { ClientEvent } from '../../../src/client/types.ts';
 
 /**
  * The live client list of one server: a snapshot from the list endpoint, then the event stream.
@@ -19,7 +22,7 @@ export function useClients(api: Api, serverId: string) {
   const reload = useCallback(async () => {
     loading.current++;
     try {
-      const clients = await api.all<VpnServerClient>(`/v1/vpn_servers/${encodeURIComponent(serverId)}/clients`, 'clients');
+      const clients = await api.client.listAllVpnServerClients(serverId, {}, MAX_CLIENTS);
       dispatch({ type: 'snapshot', clients });
       setLoadError(undefined);
     } catch (error) {
@@ -39,11 +42,7 @@ export function useClients(api: Api, serverId: string) {
     void reload();
     void followClientEvents({
       signal: controller.signal,
-      open: (lastEventId, signal) => {
-        const headers: Record<string, string> = { Accept: 'text/event-stream' };
-        if (lastEventId) headers['Last-Event-ID'] = lastEventId;
-        return api.raw('GET', `/v1/vpn_servers/${encodeURIComponent(serverId)}/client_events`, { headers, accept: 'none', signal });
-      },
+      open: (lastEventId, signal) => api.client.openClientEventStream(serverId, { lastEventId, signal }),
       onEvent: (event) => {
         if (loading.current > 0) held.current.push(event);
         else dispatch({ type: 'event', event });

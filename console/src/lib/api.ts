@@ -1,6 +1,10 @@
-// The API version the shared client is written against: the console speaks the same one.
-import { API_VERSION } from '../../../src/client/http.ts';
-import { ApiError, apiErrorFrom } from './errors.ts';
+import { SluiceClient } from '../../../src/client/api.ts';
+import type { TokenProvider } from '../../../src/client/auth.ts';
+import { ApiError, apiErrorOf } from '../../../src/client/errors.ts';
+import { apiUrl, relativeHref, type Query } from '../../../src/client/http.ts';
+
+// URL helpers are the shared client's; re-exported for the console's callers.
+export { apiUrl, relativeHref };
 
 const STORAGE_KEY = 'sluice.session';
 /** Refresh this long before the access token expires. */
@@ -28,36 +32,11 @@ export interface ApiOptions {
 }
 
 export interface RequestOptions {
-  query?: Record<string, string | number | undefined>;
+  query?: Query;
   body?: unknown;
   headers?: Record<string, string>;
-  /** `application/merge-patch+json` for PATCH by default. */
-  contentType?: string;
-  accept?: 'json' | 'text' | 'none';
+  accept?: 'json' | 'text';
   signal?: AbortSignal;
-}
-
-/** Adds the version parameters every /v1 call needs. Pure. */
-export function apiUrl(path: string, query: Record<string, string | number | undefined> = {}): string {
-  const [pathname, existing = ''] = path.split('?', 2);
-  const params = new URLSearchParams(existing);
-  if (pathname?.startsWith('/v1')) {
-    if (!params.has('version')) params.set('version', API_VERSION);
-    if (!params.has('generation')) params.set('generation', '2');
-  }
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `${pathname}?${qs}` : (pathname ?? path);
-}
-
-/** Turns an absolute `next.href` from a collection into a same-origin path. Pure. */
-export function relativeHref(href: string): string {
-  try {
-    const u = new URL(href, 'http://placeholder');
-    return `${u.pathname}${u.search}`;
-  } catch {
-    return href;
-  }
 }
 
 export function sessionFromTokenAnswer(answer: unknown, now: number): Session {
@@ -72,10 +51,13 @@ export function sessionFromTokenAnswer(answer: unknown, now: number): Session {
 export const needsRefresh = (session: Session, now: number): boolean => session.expiresAt - now < REFRESH_MARGIN_MS;
 
 /**
- * Same-origin API client: bearer token in memory (mirrored to sessionStorage so a reload keeps
- * the sign-in for this tab only), refreshed before expiry and once on a 401.
+ * The console's sign-in: bearer token in memory (mirrored to sessionStorage so a reload keeps the
+ * sign-in for this tab only), refreshed before expiry and once on a 401. Requests, errors and the
+ * event stream are the shared client's (`client`, a `SluiceClient` on the same origin) — this class
+ * only supplies its tokens.
  */
-export class Api {
+export class Api implements TokenProvider {
+  readonly client: SluiceClient;
   private session: Session | undefined;
   private refreshing: Promise<boolean> | undefined;
   private readonly fetchImpl: typeof fetch;
@@ -88,6 +70,7 @@ export class Api {
     this.storage = options.storage;
     this.now = options.now ?? Date.now;
     this.onSessionChange = options.onSessionChange ?? (() => {});
+    this.client = new SluiceClient({ endpoint: '', auth: this, fetch: this.fetchImpl });
     const saved = this.storage?.getItem(STORAGE_KEY);
     if (saved) {
       try {
@@ -105,7 +88,7 @@ export class Api {
 
   async signIn(apikey: string): Promise<void> {
     const body = new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey });
-    this.setSession(await this.token(body));
+    this.setSession(await this.tokenGrant(body));
   }
 
   /** Forgets the session here and ends it on the server (best effort: signing out never waits). */
@@ -123,15 +106,21 @@ export class Api {
     if (was !== (session !== undefined)) this.onSessionChange(session !== undefined);
   }
 
-  private async token(body: URLSearchParams): Promise<Session> {
+  private async tokenGrant(body: URLSearchParams): Promise<Session> {
     const res = await this.fetchImpl('/identity/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       body: body.toString(),
     });
-    const json = await readJson(res);
-    if (!res.ok) throw apiErrorFrom(res.status, json.value, json.text);
-    return sessionFromTokenAnswer(json.value, this.now());
+    if (!res.ok) throw await apiErrorOf(res);
+    const text = await res.text().catch(() => '');
+    let answer: unknown;
+    try {
+      answer = text ? JSON.parse(text) : undefined;
+    } catch {
+      answer = undefined;
+    }
+    return sessionFromTokenAnswer(answer, this.now());
   }
 
   /** One refresh at a time; false (and signed out) when the refresh token is refused. */
@@ -141,7 +130,7 @@ export class Api {
       this.setSession(undefined);
       return Promise.resolve(false);
     }
-    this.refreshing ??= this.token(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: current.refreshToken }))
+    this.refreshing ??= this.tokenGrant(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: current.refreshToken }))
       .then((s) => {
         this.setSession(s);
         return true;
@@ -157,46 +146,34 @@ export class Api {
     return this.refreshing;
   }
 
-  private async authHeader(): Promise<string> {
+  // --- TokenProvider (for the shared client) ---------------------------------------------------
+
+  async token(): Promise<string> {
     if (this.session && needsRefresh(this.session, this.now())) await this.refresh();
     if (!this.session) throw new ApiError(401, [{ code: 'not_authenticated', message: 'you are signed out; sign in again' }]);
-    return `Bearer ${this.session.accessToken}`;
+    return this.session.accessToken;
   }
+
+  /** A 401: refresh once; no retry when signed out or the refresh was refused. */
+  invalidate(): Promise<boolean> {
+    return this.session ? this.refresh() : Promise.resolve(false);
+  }
+
+  /** A 401 that a fresh token did not cure ends the session. */
+  refused(): void {
+    this.setSession(undefined);
+  }
+
+  // --- plain requests by path (the shared transport) ---------------------------------------
 
   /** Sends an authorised request, refreshing once on 401. Returns the raw response when ok. */
-  async raw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const url = apiUrl(path, options.query);
-    const send = async (): Promise<Response> => {
-      const headers: Record<string, string> = { ...options.headers, Authorization: await this.authHeader() };
-      const init: RequestInit = { method, headers };
-      if (options.signal) init.signal = options.signal;
-      if (options.body !== undefined) {
-        headers['Content-Type'] = options.contentType ?? (method === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
-        init.body = JSON.stringify(options.body);
-      }
-      if (options.accept !== 'none' && !headers.Accept) headers.Accept = options.accept === 'text' ? 'text/plain' : 'application/json';
-      return this.fetchImpl(url, init);
-    };
-    let res = await send();
-    if (res.status === 401 && this.session) {
-      await res.body?.cancel().catch(() => {});
-      if (await this.refresh()) res = await send();
-    }
-    if (!res.ok) {
-      const json = await readJson(res);
-      if (res.status === 401) this.setSession(undefined);
-      throw apiErrorFrom(res.status, json.value, json.text);
-    }
-    return res;
+  raw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const { accept, ...rest } = options;
+    return this.client.http.send(method, path, { ...rest, accept: accept === 'text' ? 'text/plain' : 'application/json' });
   }
 
-  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const res = await this.raw(method, path, options);
-    if (res.status === 202 || res.status === 204) {
-      const text = await res.text();
-      return (text ? JSON.parse(text) : undefined) as T;
-    }
-    return (await res.json()) as T;
+  json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.client.http.json<T>(method, path, options);
   }
 
   get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
@@ -219,14 +196,5 @@ export class Api {
       next = n?.href ? relativeHref(n.href) : undefined;
     }
     return out;
-  }
-}
-
-async function readJson(res: Response): Promise<{ value: unknown; text: string }> {
-  const text = await res.text().catch(() => '');
-  try {
-    return { value: text ? JSON.parse(text) : undefined, text };
-  } catch {
-    return { value: undefined, text };
   }
 }

@@ -10,6 +10,8 @@ const client = (id: string, extra: Partial<VpnServerClient> = {}): VpnServerClie
   client_ip: { address: '10.8.0.2' },
   remote_ip: { address: '192.0.2.1' },
   remote_port: 50000,
+  bytes_sent: 0,
+  bytes_received: 0,
   status: 'connected',
   created_at: '2026-11-25T10:00:00.000Z',
   ...extra,

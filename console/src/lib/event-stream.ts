@@ -1,10 +1,10 @@
-import { createSseParser } from './sse.ts';
+import { createSseParser } from '../../../src/client/sse.ts';
 import type { ClientEvent } from '../../../src/client/types.ts';
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 export interface StreamOptions {
-  /** Opens the stream; the caller adds auth (Api.raw) and version parameters. */
+  /** Opens the stream (`SluiceClient.openClientEventStream`: auth, version parameters, Last-Event-ID). */
   open(lastEventId: string | undefined, signal: AbortSignal): Promise<Response>;
   onEvent(event: ClientEvent): void;
   onStatus?(status: StreamStatus, error?: unknown): void;

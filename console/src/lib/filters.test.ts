@@ -10,6 +10,8 @@ const c = (id: string, start: string, extra: Partial<ClientRow> = {}): ClientRow
   client_ip: { address: `10.8.0.${id.length + 1}` },
   remote_ip: { address: '198.51.100.7' },
   remote_port: 1194,
+  bytes_sent: 0,
+  bytes_received: 0,
   status: 'connected',
   created_at: `2026-11-25T${start}:00.000Z`,
   ...extra,

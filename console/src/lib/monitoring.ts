@@ -1,4 +1,4 @@
-import type { MonitoringPoint, VpnServerMonitoring } from '../../../src/client/types.ts';
+import type { MonitoringPoint, MonitoringWindow } from '../../../src/client/types.ts';
 
 /** One point as Carbon Charts reads it: a series name, a time and a value. */
 export interface ChartDatum {
@@ -7,7 +7,7 @@ export interface ChartDatum {
   value: number;
 }
 
-export type MonitoringWindow = VpnServerMonitoring['window'];
+export type { MonitoringWindow };
 
 export const WINDOWS: readonly { id: MonitoringWindow; label: string }[] = [
   { id: '1h', label: 'Last hour' },

@@ -11,6 +11,8 @@ const c = (start: string, end?: string): VpnServerClient => ({
   client_ip: { address: '10.0.0.2' },
   remote_ip: { address: '192.0.2.1' },
   remote_port: 1,
+  bytes_sent: 0,
+  bytes_received: 0,
   status: end ? 'disconnected' : 'connected',
   created_at: start,
   ...(end ? { disconnected_at: end } : {}),

@@ -1,3 +1,6 @@
+import { isIpv4, isIpv4CidrSyntax } from '../../../src/ip/cidr.ts';
+import type { VpnServerPrototype } from '../../../src/client/types.ts';
+
 /** The create-server form: values as typed, client-side checks, and the API body. */
 export interface ServerFormValues {
   name: string;
@@ -49,14 +52,10 @@ export function formFieldOf(apiField: string): keyof ServerFormValues | undefine
 }
 
 const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export { isIpv4 };
 
-export const isIpv4 = (s: string): boolean => IPV4.test(s);
-
-export function isCidr(s: string): boolean {
-  const [ip, prefix, extra] = s.split('/');
-  return extra === undefined && !!ip && isIpv4(ip) && prefix !== undefined && /^\d{1,2}$/.test(prefix) && Number(prefix) <= 32;
-}
+/** `a.b.c.d/n` as typed; the API says whether host bits are set. */
+export const isCidr = (s: string): boolean => isIpv4CidrSyntax(s);
 
 const intIn = (s: string, min: number, max: number): boolean => /^\d+$/.test(s.trim()) && Number(s) >= min && Number(s) <= max;
 
@@ -87,9 +86,9 @@ export function validateServerForm(v: ServerFormValues): Partial<Record<keyof Se
   return errors;
 }
 
-export function serverCreateBody(v: ServerFormValues): Record<string, unknown> {
+export function serverCreateBody(v: ServerFormValues): VpnServerPrototype {
   const methods = v.authMethods.split(',') as ('certificate' | 'username')[];
-  const body: Record<string, unknown> = {
+  const body: VpnServerPrototype = {
     client_ip_pool: v.clientIpPool.trim(),
     client_authentication: methods.map((m) =>
       m === 'username'

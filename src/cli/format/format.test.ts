@@ -28,6 +28,8 @@ const connected: VpnServerClient = {
   client_ip: { address: '10.8.0.2' },
   remote_ip: { address: '203.0.113.9' },
   remote_port: 51234,
+  bytes_sent: 0,
+  bytes_received: 0,
   status: 'connected',
   created_at: '2026-11-25T12:00:00.000Z',
   common_name: 'alice',

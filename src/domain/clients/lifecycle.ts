@@ -16,6 +16,7 @@ import { notFound } from '../../errors/catalogue.ts';
 import { newId } from '../shared/ids.ts';
 import { serialOrNull } from '../certificates/certificate.ts';
 import type { Actor, DomainContext } from '../context.ts';
+import { DEFAULT_CLIENT_RETENTION_SECONDS } from '../vpn-servers/model.ts';
 import type { ClientEventType, EndedSession, EstablishedSession, IntentOrigin, VpnClient } from './model.ts';
 
 const event = (client: VpnClient, type: ClientEventType, at: number, actor: Actor, data: Record<string, unknown> = {}): NewClientEvent => ({
@@ -89,7 +90,7 @@ export async function recordEnded(ctx: DomainContext, serverId: string, session:
     const client = await findClientBySession(trx, serverId, session.sessionKey);
     if (!client || client.status === 'disconnected') return client;
     const server = await findServer(trx, serverId);
-    const timeout = server?.clientAutoDeleteTimeoutSeconds ?? 3600;
+    const timeout = server?.clientAutoDeleteTimeoutSeconds ?? DEFAULT_CLIENT_RETENTION_SECONDS;
     const ended: VpnClient = {
       ...client,
       status: 'disconnected',

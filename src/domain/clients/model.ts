@@ -1,3 +1,5 @@
+import type { LiveSession } from '../../gateway/channel.ts';
+
 /** A VPN client record: one OpenVPN session, from connect until it is deleted. */
 export type ClientStatus = 'connected' | 'disconnected';
 export type ClientIntent = 'disconnect' | 'delete';
@@ -11,16 +13,9 @@ export interface IntentOrigin {
   cause?: IntentCause;
 }
 
-export interface VpnClient {
+export interface VpnClient extends Pick<LiveSession, 'sessionKey' | 'clientIp' | 'remoteIp' | 'remotePort' | 'commonName' | 'username'> {
   id: string;
   vpnServerId: string;
-  /** `<process start>:<cid>` — OpenVPN's own identity of the session; never user, CN or address. */
-  sessionKey: string;
-  clientIp: string;
-  remoteIp: string;
-  remotePort: number;
-  commonName: string | null;
-  username: string | null;
   status: ClientStatus;
   createdAt: number;
   disconnectedAt: number | null;
@@ -38,24 +33,10 @@ export interface VpnClient {
 
 export const sessionKeyOf = (processStart: number, cid: number): string => `${processStart}:${cid}`;
 
-/** Facts the gateway reports when OpenVPN says a session is established. */
-export interface EstablishedSession {
-  sessionKey: string;
-  clientIp: string;
-  remoteIp: string;
-  remotePort: number;
-  commonName: string | null;
-  username: string | null;
-  startedAt: number;
-  /** Serial of the client certificate in any spelling OpenVPN gives (`tls_serial_hex_0`); absent when unknown. */
-  certSerial?: string | null | undefined;
-}
-
-export interface EndedSession {
-  sessionKey: string;
-  endedAt: number;
-  bytesSent: number;
-  bytesReceived: number;
-}
+/**
+ * A session's facts as the gateway reports them: one wire shape (src/gateway/channel.ts), written
+ * there and read here, so the agent and the domain cannot drift apart.
+ */
+export type { LiveSession as EstablishedSession, EndedSessionReport as EndedSession } from '../../gateway/channel.ts';
 
 export type ClientEventType = 'connected' | 'disconnect_requested' | 'delete_requested' | 'disconnected' | 'deleted';

@@ -3,6 +3,9 @@ export type ClientAuthentication =
   | { method: 'certificate'; client_ca: { crn: string }; crl?: string }
   | { method: 'username'; identity_provider: { provider_type: 'iam' } };
 
+/** How long a disconnected client stays listed when the server does not say: one hour (the reference's default). */
+export const DEFAULT_CLIENT_RETENTION_SECONDS = 3600;
+
 export interface Reference {
   id: string;
   name?: string;

@@ -7,7 +7,7 @@ import { generateName, newId } from '../shared/ids.ts';
 import type { DomainContext } from '../context.ts';
 import type { CertificateDirectory } from '../certificates/directory.ts';
 import type { ClientAuthentication, Protocol, Reference, VpnServer } from './model.ts';
-import { etagOf } from './model.ts';
+import { DEFAULT_CLIENT_RETENTION_SECONDS, etagOf } from './model.ts';
 
 export interface VpnServerInput {
   name?: string;
@@ -49,7 +49,7 @@ export const DEFAULTS = {
   port: 443,
   protocol: 'udp' as Protocol,
   clientIdleTimeout: 600,
-  autoDeleteSeconds: 3600,
+  autoDeleteSeconds: DEFAULT_CLIENT_RETENTION_SECONDS,
 };
 
 const LOCAL_SUBNET: Reference = { id: 'local' };

@@ -2,6 +2,7 @@
  * IPv4 addresses as unsigned 32-bit numbers, and CIDR blocks as inclusive ranges of them. Strict:
  * only canonical dotted quads and network addresses (no host bits), as the API stores them.
  */
+import { ipv4ToUint, isIpv4, readIpv4Cidr, uintToIpv4 } from '../../ip/cidr.ts';
 
 export const ADDRESS_SPACE_END = 2 ** 32 - 1;
 
@@ -22,20 +23,17 @@ export class Ipv4Error extends Error {
   }
 }
 
-const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const ADDRESS = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
-
 export function isIpv4Address(text: string): boolean {
-  return ADDRESS.test(text);
+  return isIpv4(text);
 }
 
 export function parseAddress(field: string, text: string): number {
-  if (!isIpv4Address(text)) throw new Ipv4Error(field, `"${text}" is not an IPv4 address`);
-  return text.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+  if (!isIpv4(text)) throw new Ipv4Error(field, `"${text}" is not an IPv4 address`);
+  return ipv4ToUint(text);
 }
 
 export function formatAddress(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+  return uintToIpv4(value);
 }
 
 export interface Cidr extends AddressRange {
@@ -44,13 +42,10 @@ export interface Cidr extends AddressRange {
 
 /** `a.b.c.d/len` with no host bits set. */
 export function parseCidr(field: string, text: string): Cidr {
-  const match = /^([\d.]+)\/(\d{1,2})$/.exec(text);
-  const prefix = Number(match?.[2]);
-  if (!match?.[1] || !isIpv4Address(match[1]) || prefix > 32) throw new Ipv4Error(field, `"${text}" is not an IPv4 CIDR`);
-  const first = parseAddress(field, match[1]);
-  const size = 2 ** (32 - prefix);
-  if (first % size !== 0) throw new Ipv4Error(field, `"${text}" has host bits set`);
-  return { first, last: first + size - 1, prefix };
+  const reading = readIpv4Cidr(text);
+  if (reading.ok) return { first: reading.first, last: reading.last, prefix: reading.prefix };
+  if (reading.problem === 'host_bits') throw new Ipv4Error(field, `"${text}" has host bits set`);
+  throw new Ipv4Error(field, `"${text}" is not an IPv4 CIDR`);
 }
 
 /** The range as nftables reads it: a prefix when it is exactly one, else `first-last`. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { notFound } from '../../../errors/catalogue.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { AuditEvent } from '../../../domain/audit/model.ts';
@@ -66,6 +66,7 @@ const AuditEventSchema = named('AuditEvent', Type.Object(
   },
   { description: 'One state-changing API call.', example: EVENT_EXAMPLE },
 ));
+export type AuditEventWire = Static<typeof AuditEventSchema>;
 
 const AuditEventCollection = collection('AuditEventCollection', 'audit_events', AuditEventSchema, 'Audit events.', collectionExample('/v1/audit_events', 'audit_events', EVENT_EXAMPLE));
 
@@ -83,6 +84,7 @@ const ListQuery = Type.Object(
   },
   { description: 'List parameters.' },
 );
+export type AuditEventListQuery = Static<typeof ListQuery>;
 const Params = Type.Object({ id: Type.String({ ...Id, description: 'The audit event identifier.' }) }, { description: 'Path parameters.' });
 const Query = Type.Object(VersionQuery, { description: 'Version parameters.' });
 

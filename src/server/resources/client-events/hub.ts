@@ -7,6 +7,7 @@ import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { clientEventsSince, type StoredClientEvent } from '../../../store/client-events.ts';
 import { findClient } from '../../../store/clients.ts';
 import { presentClient } from '../clients/presenter.ts';
+import type { ClientEvent } from '../clients/schema.ts';
 
 /** Events of other replicas reach this one through the store; this bounds how late they can be. */
 const TICK_MS = 1000;
@@ -180,7 +181,7 @@ export class StreamHub {
     for (const stream of behind) {
       let text = rendered.get(stream.base);
       if (text === undefined) {
-        const data: Record<string, unknown> = { seq: event.seq, type: event.type, client_id: event.clientId, at: toTimestamp(event.at), actor: event.actor };
+        const data: ClientEvent = { seq: event.seq, type: event.type, client_id: event.clientId, at: toTimestamp(event.at), actor: event.actor };
         // An operator's disconnect or delete names the audit event of the call that asked for it.
         if (typeof event.data.audit_event_id === 'string') data.audit_event_id = event.data.audit_event_id;
         if (client && client.intent !== 'delete') data.client = presentClient(client, stream.base);

@@ -1,9 +1,10 @@
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { VpnClient } from '../../../domain/clients/model.ts';
+import type { VpnServerClient } from './schema.ts';
 
 /** The reference's VPNServerClient; `disconnected_at` only when disconnected, CN/username only when set. */
-export function presentClient(client: VpnClient, base: string) {
-  const out: Record<string, unknown> = {
+export function presentClient(client: VpnClient, base: string): VpnServerClient {
+  const out: VpnServerClient = {
     client_ip: { address: client.clientIp },
     created_at: toTimestamp(client.createdAt),
     href: `${base}/v1/vpn_servers/${client.vpnServerId}/clients/${client.id}`,

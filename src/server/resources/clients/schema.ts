@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { IP } from '../vpn-servers/schema.ts';
 import { Href, Id, PageQuery, SortQuery, StringEnum, Timestamp, VersionQuery, collection, collectionExample, named } from '../../schemas.ts';
 
@@ -44,8 +44,10 @@ export const ClientSchema = named('VPNServerClient', Type.Object(
   },
   { description: 'A VPN client session.', example: CLIENT_EXAMPLE },
 ));
+export type VpnServerClient = Static<typeof ClientSchema>;
 
 export const ClientCollection = collection('VPNServerClientCollection', 'clients', ClientSchema, 'VPN server clients.', collectionExample(`/v1/vpn_servers/${SERVER}/clients`, 'clients', CLIENT_EXAMPLE));
+export type VpnServerClientCollection = Static<typeof ClientCollection>;
 
 const ServerId = Type.String({ ...Id, description: 'The VPN server identifier.' });
 export const ServerParams = Type.Object({ vpn_server_id: ServerId }, { description: 'Path parameters.' });
@@ -82,3 +84,23 @@ export const BulkDisconnectResult = named('VPNServerClientDisconnectResultCollec
     example: { clients: [{ id: CLIENT, href: CLIENT_EXAMPLE.href, result: 'accepted' }] },
   },
 ));
+export type BulkDisconnectResult = Static<typeof BulkDisconnectResult>;
+
+/**
+ * The JSON `data` of one `event: client` message on `GET /v1/vpn_servers/{id}/client_events`
+ * (Sluice extension). Not in the OpenAPI document (the stream is text), but the one definition the
+ * hub writes and the client reads.
+ */
+export const ClientEventSchema = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 1, description: 'Event sequence number; also the SSE `id`.' }),
+    type: StringEnum(['connected', 'disconnect_requested', 'delete_requested', 'disconnected', 'deleted'], 'What happened; clients must tolerate new values.'),
+    client_id: Id,
+    at: Timestamp,
+    actor: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256, description: 'Who asked (user id), for requested changes.' }), Type.Null()])),
+    audit_event_id: Type.Optional(Type.String({ ...Id, description: 'The audit event of the call that asked for a disconnect or delete.' })),
+    client: Type.Optional(ClientSchema),
+  },
+  { description: 'A change to one VPN client record.' },
+);
+export type ClientEvent = Static<typeof ClientEventSchema>;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { SluiceError } from '../../../errors/catalogue.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import type { TokenPair } from '../../../domain/identity/service.ts';
@@ -38,6 +38,7 @@ const TokenResponse = named('Token', Type.Object(
     example: { access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyMDAxIn0.c2lnbmF0dXJl', refresh_token: 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl', token_type: 'Bearer', expires_in: 3600, expiration: 1795000000 },
   },
 ));
+export type TokenAnswer = Static<typeof TokenResponse>;
 
 const Passcode = named('Passcode', Type.Object(
   {
@@ -46,6 +47,7 @@ const Passcode = named('Passcode', Type.Object(
   },
   { description: 'A one-time passcode for VPN username authentication.', example: { passcode: 'q7Vd3kPz9Lm2XwRt', expires_at: '2026-11-25T17:32:07.000Z' } },
 ));
+export type PasscodeAnswer = Static<typeof Passcode>;
 
 const RoleBinding = named('RoleBinding', Type.Object(
   { role: StringEnum([...ROLES], 'Role.'), vpn_server_id: Type.Optional(Type.String({ ...Id, description: 'Only on this VPN server.' })) },
@@ -61,6 +63,7 @@ const IdentitySchema = named('Identity', Type.Object(
   },
   { description: 'The user a token speaks for.', example: { id: 'r001-1833f2e4-133b-459a-8489-60e6f82f21cb', name: 'admin', account_id: '2022ea3d7cfba8b41a61348eb2bfdfb6', roles: [{ role: 'Administrator' }] } },
 ));
+export type Identity = Static<typeof IdentitySchema>;
 
 const tokenResponse = (pair: TokenPair, nowMs: number) => ({
   access_token: pair.access.token,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { notFound } from '../../../errors/catalogue.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { Line, StringEnum, Timestamp, VersionQuery, errorResponses, named } from '../../schemas.ts';
@@ -19,6 +19,7 @@ const LockoutSchema = named('VPNLockout', Type.Object(
   },
   { description: 'A user or remote address refused VPN username authentication after too many failures.' },
 ));
+export type VpnLockout = Static<typeof LockoutSchema>;
 const LockoutCollection = named('VPNLockoutCollection', Type.Object(
   { vpn_lockouts: Type.Array(LockoutSchema, { minItems: 0, maxItems: 100_000, description: 'Active lockouts, soonest end first.' }) },
   { description: 'Active lockouts.', example: { vpn_lockouts: [LOCKOUT_EXAMPLE] } },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { MONITORING_WINDOWS, monitoringSeries } from '../../../domain/monitoring/series.ts';
@@ -22,6 +22,7 @@ const Point = named('VPNServerMonitoringPoint', Type.Object(
   },
   { description: 'The server\u2019s figures over one step, from `at`.' },
 ));
+export type MonitoringPoint = Static<typeof Point>;
 
 const Monitoring = named('VPNServerMonitoring', Type.Object(
   {
@@ -42,6 +43,7 @@ const Monitoring = named('VPNServerMonitoring', Type.Object(
     },
   },
 ));
+export type VpnServerMonitoring = Static<typeof Monitoring>;
 
 const Params = Type.Object({ id: Type.String({ ...Id, description: 'The VPN server identifier.' }) }, { description: 'Path parameters.' });
 const Query = Type.Object({ ...VersionQuery, window: Type.Optional(StringEnum([...MONITORING_WINDOWS], 'Last hour (default), 24 hours or 7 days.')) }, { description: 'Window parameters.' });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
 import { createRoute, deleteRoute, getRoute, listServerRoutes, updateRoute, type VpnRoute } from '../../../domain/vpn-server-routes/service.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
@@ -37,6 +37,7 @@ const AccessSchema = named('VPNServerRouteAccess', Type.Object(
   },
   { description: 'Sluice extension: who may use the route; absent = everyone.' },
 ));
+export type RouteAccess = Static<typeof AccessSchema>;
 const Count = (description: string) => Type.Integer({ minimum: 0, description });
 
 const SERVER = 'r001-8a6c1f0e-3b7d-4c1a-9e55-0f2b6d1c4e7a';
@@ -76,12 +77,15 @@ const RouteSchema = named('VPNServerRoute', Type.Object(
   },
   { description: 'A route pushed to clients and enforced by the gateway.', example: ROUTE_EXAMPLE },
 ));
+export type VpnServerRoute = Static<typeof RouteSchema>;
 const RouteCollection = collection('VPNServerRouteCollection', 'routes', RouteSchema, 'Routes.', collectionExample(`/v1/vpn_servers/${SERVER}/routes`, 'routes', ROUTE_EXAMPLE));
 const RoutePrototype = named('VPNServerRoutePrototype', Type.Object({ destination: Destination, action: Type.Optional(Action), name: Type.Optional(Name), access: Type.Optional(AccessBody) }, { additionalProperties: false, description: 'Route prototype.' }));
+export type VpnServerRoutePrototype = Static<typeof RoutePrototype>;
 const RoutePatch = named('VPNServerRoutePatch', Type.Object(
   { name: Type.Optional(Name), access: Type.Optional(AccessPatch) },
   { additionalProperties: false, description: 'Route patch (JSON merge patch): the name, and who may use the route (Sluice extension).' },
 ));
+export type VpnServerRoutePatch = Static<typeof RoutePatch>;
 
 const ServerId = Type.String({ ...Id, description: 'The VPN server identifier.' });
 const ServerParams = Type.Object({ vpn_server_id: ServerId }, { description: 'Path parameters.' });

@@ -1,5 +1,6 @@
 import type { Reference, VpnServer } from '../../../domain/vpn-servers/model.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
+import type { VpnServer as VpnServerWire } from './schema.ts';
 
 export interface PresentContext {
   base: string;
@@ -26,11 +27,11 @@ const resourceGroup = (r: Reference, base: string) => ({ href: `${base}/v1/resou
 function listenAddress(server: VpnServer, p: PresentContext) {
   const subnet = server.subnets[0]?.id ?? 'local';
   const id = `${server.id}-ip`;
-  return { address: p.listenHost, href: `${p.base}/v1/subnets/${subnet}/reserved_ips/${id}`, id, name: `${server.name.slice(0, 53)}-listen-ip`, resource_type: 'subnet_reserved_ip' };
+  return { address: p.listenHost, href: `${p.base}/v1/subnets/${subnet}/reserved_ips/${id}`, id, name: `${server.name.slice(0, 53)}-listen-ip`, resource_type: 'subnet_reserved_ip' as const };
 }
 
 /** The reference's VPNServer shape, plus Sluice's extensions (which reference clients ignore). */
-export function presentVpnServer(server: VpnServer, p: PresentContext) {
+export function presentVpnServer(server: VpnServer, p: PresentContext): VpnServerWire {
   return {
     certificate: { crn: server.certificateCrn },
     client_authentication: server.clientAuthentication,

@@ -49,6 +49,7 @@ const UsernameAuthPrototype = named('VPNServerAuthenticationByUsernamePrototype'
   { additionalProperties: false, description: 'Username and passcode authentication.' },
 ));
 const ClientAuthenticationPrototype = named('VPNServerAuthenticationPrototype', Type.Union([CertificateAuthPrototype, UsernameAuthPrototype], { description: 'An authentication method clients must pass.' }));
+export type ClientAuthenticationPrototype = Static<typeof ClientAuthenticationPrototype>;
 const ClientAuthenticationPrototypes = Type.Array(ClientAuthenticationPrototype, {
   minItems: LIMITS.clientAuthentication.min,
   maxItems: LIMITS.clientAuthentication.max,
@@ -81,6 +82,7 @@ export const CreateBody = named('VPNServerPrototype', Type.Object(
   },
   { additionalProperties: false, description: 'VPN server prototype.' },
 ));
+export type VpnServerPrototype = Static<typeof CreateBody>;
 
 export const PatchBody = named('VPNServerPatch', Type.Object(
   {
@@ -90,6 +92,7 @@ export const PatchBody = named('VPNServerPatch', Type.Object(
   },
   { additionalProperties: false, description: 'VPN server patch (JSON merge patch).' },
 ));
+export type VpnServerPatch = Static<typeof PatchBody>;
 
 const REASON_CODE = '^[a-z][a-z0-9]*(_[a-z0-9]+)*$';
 const reason = (name: string, description: string) =>
@@ -208,6 +211,7 @@ export const VpnServerSchema = named('VPNServer', Type.Object(
   },
   { description: 'A VPN server.', example: VPN_SERVER_EXAMPLE },
 ));
+export type VpnServer = Static<typeof VpnServerSchema>;
 
 export const VPN_SERVER_SORTS = ['created_at', 'name'] as const;
 
@@ -228,3 +232,4 @@ export const IfMatchHeaders = Type.Object(
   { description: 'Precondition headers.' },
 );
 export const VpnServerCollection = collection('VPNServerCollection', 'vpn_servers', VpnServerSchema, 'VPN servers.', collectionExample('/v1/vpn_servers', 'vpn_servers', VPN_SERVER_EXAMPLE));
+export type VpnServerCollection = Static<typeof VpnServerCollection>;
