@@ -7,9 +7,10 @@ import { ingest } from './ingest.ts';
 import { keepalive } from './keepalive.ts';
 import { list } from './list.ts';
 import { memory } from './memory.ts';
+import { replicaStreams } from './replica-streams.ts';
 import { replicas } from './replicas.ts';
 import { stormBench } from './storm.ts';
 import { observability } from './observability.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, eventOrder, auth, list, observability, memory, disconnect, stormBench, replicas, keepalive, dataplane];
+export const BENCHMARKS: Benchmark[] = [ingest, eventOrder, auth, list, observability, memory, disconnect, stormBench, replicas, replicaStreams, keepalive, dataplane];
