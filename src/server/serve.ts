@@ -109,12 +109,12 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   // The sweep (with the monitoring roll-up) runs on one replica at a time: the one holding the
   // store's `retention` singleton (always this process on SQLite).
   const retentionLock = store.singleton('retention');
-  let ranSweep = false;
+  let wasHeld = false;
   retentionLock.onChange((held) => {
     metrics?.singletonHeld.set({ job: 'retention' }, held ? 1 : 0);
     if (held) logger.info({ job: 'retention' }, 'singleton held: this replica runs the retention sweep');
-    else if (ranSweep) logger.warn({ job: 'retention' }, 'singleton lost (its database connection ended): this replica stops running the retention sweep until it holds it again');
-    ranSweep = held;
+    else if (wasHeld) logger.warn({ job: 'retention' }, 'singleton lost (its database connection ended): this replica stops running the retention sweep until it holds it again');
+    wasHeld = held;
   });
   let sweeping = false;
   const sweep = setInterval(() => {

@@ -47,9 +47,10 @@ const tokenKey = (token: string): string => createHash('sha256').update(token).d
  * store per change, however many there are; each stream skips what it has already seen. A change
  * is told by the change bus: at once for changes made here, through the store's change feed for
  * changes made by other replicas (and for every server after a gap in that feed). Reads follow the
- * event sequence, which the store makes visible in order, so nothing is skipped or sent twice. Every tick (and at once when a user changes here) each stream's token is
- * checked again: a stream ends when its token expires or is revoked, its user is disabled or
- * deleted, or it loses the right to read the server's clients.
+ * event sequence, which the store makes visible in order, so nothing is skipped or sent twice.
+ * Every tick (and at once when a user changes here) each stream's token is checked again: a
+ * stream ends when its token expires or is revoked, its user is disabled or deleted, or it loses
+ * the right to read the server's clients.
  */
 export class StreamHub {
   private readonly feeds = new Map<string, Feed>();
