@@ -2,13 +2,15 @@ import type { Benchmark } from '../lib/result.ts';
 import { auth } from './auth.ts';
 import { dataplane } from './dataplane.ts';
 import { disconnect } from './disconnect.ts';
+import { eventOrder } from './event-order.ts';
 import { ingest } from './ingest.ts';
 import { keepalive } from './keepalive.ts';
 import { list } from './list.ts';
 import { memory } from './memory.ts';
+import { replicaStreams } from './replica-streams.ts';
 import { replicas } from './replicas.ts';
 import { stormBench } from './storm.ts';
 import { observability } from './observability.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, observability, memory, disconnect, stormBench, replicas, keepalive, dataplane];
+export const BENCHMARKS: Benchmark[] = [ingest, eventOrder, auth, list, observability, memory, disconnect, stormBench, replicas, replicaStreams, keepalive, dataplane];

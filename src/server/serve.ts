@@ -106,14 +106,36 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     monitoringRetentionDays: config.monitoringRetentionDays,
     purgeDeletedCertificates: () => certificates.purgeExpiredDeleted(),
   };
-  const sweep = setInterval(() => void sweepRetention(ctx, retention, logger, metrics), config.sweepIntervalMs);
+  // The sweep (with the monitoring roll-up) runs on one replica at a time: the one holding the
+  // store's `retention` singleton (always this process on SQLite).
+  const retentionLock = store.singleton('retention');
+  let wasHeld = false;
+  retentionLock.onChange((held) => {
+    metrics?.singletonHeld.set({ job: 'retention' }, held ? 1 : 0);
+    if (held) logger.info({ job: 'retention' }, 'singleton held: this replica runs the retention sweep');
+    else if (wasHeld) logger.warn({ job: 'retention' }, 'singleton lost (its database connection ended): this replica stops running the retention sweep until it holds it again');
+    wasHeld = held;
+  });
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping || !retentionLock.held) return;
+    sweeping = true;
+    void retentionLock
+      .confirm()
+      .then((held) => (held ? sweepRetention(ctx, retention, logger, metrics) : undefined))
+      .finally(() => (sweeping = false));
+  }, config.sweepIntervalMs);
   const flush = setInterval(() => void recorder.flush().catch((err: unknown) => logger.warn({ err }, 'monitoring samples not written')), MONITORING_FLUSH_MS);
   const metricsListener = metrics && config.metricsListen ? await startMetricsListener(metrics, config.metricsListen.host, config.metricsListen.port) : undefined;
   if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served without a token');
 
+  // Client events written by other replicas wake this one's event streams (and list counts); after
+  // a gap in the feed every one re-reads from where it is.
+  const subscriptions: ChangeSubscription[] = [
+    await store.changes.subscribe('client_events', { change: (serverId) => ctx.bus.notify(serverId), resync: () => ctx.bus.notifyAll() }),
+  ];
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
-  const subscriptions: ChangeSubscription[] = [];
   if (config.gateway === 'embedded') {
     const gatewayDir = join(config.dataDir, 'gateway');
     const gatewayLog = logger.child({ part: 'gateway' });
@@ -155,6 +177,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     ctx,
     close: async () => {
       clearInterval(sweep);
+      await retentionLock.close();
       for (const subscription of subscriptions) subscription.close();
       clearInterval(flush);
       await metricsListener?.close();

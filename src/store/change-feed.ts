@@ -12,8 +12,9 @@
  * - SQLite: one process owns the file, so there is nobody else to tell; publish does nothing and
  *   subscribers never hear anything (their own process notifies them directly).
  *
- * Kinds are named here so later ones (client events for event streams across replicas, gateways
- * on their own hosts) reuse the same connection and rules.
+ * Kinds are named here so later ones (gateways on their own hosts) reuse the same connection and
+ * rules. `client_events` is not published by code: the table's insert trigger announces it
+ * (migration 2026-11-30-831), with the writing process's origin, so every writer announces.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -23,10 +24,11 @@ import type { Executor } from './database.ts';
 /**
  * `intents`: a disconnect or delete of a client was recorded (the pending-intent index says which).
  * `servers`: a VPN server was created, changed (config, routes, CRL) or deleted.
+ * `client_events`: client events of the server were appended (announced by the store itself).
  */
-export type ChangeKind = 'intents' | 'servers';
+export type ChangeKind = 'intents' | 'servers' | 'client_events';
 
-const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents', servers: 'sluice_servers' };
+const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents', servers: 'sluice_servers', client_events: 'sluice_client_events' };
 
 export interface ChangeHandlers {
   /** Something of the kind changed for this server (committed already). */
@@ -77,8 +79,12 @@ export class PostgresChangeFeed implements ChangeFeed {
   private heartbeat: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private closed = false;
-  /** Marks this process's own notices (payload `<origin> <server id>`), which it does not deliver. */
-  private readonly origin = randomUUID();
+  /**
+   * Marks this process's own notices (payload `<origin> <server id>`), which it does not deliver.
+   * The store also sets it as `sluice.origin` on its pooled connections, for the notices its
+   * triggers send.
+   */
+  readonly origin = randomUUID();
 
   constructor(
     private readonly url: string,

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, t
 import pg from 'pg';
 import { PostgresChangeFeed, singleProcessFeed, type ChangeFeed } from './change-feed.ts';
 import { capabilities, type DialectCapabilities } from './dialect.ts';
+import { PostgresSingleton, localSingleton, type SingletonLock, type SingletonName } from './singletons.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -17,6 +18,8 @@ export interface Store {
   caps: DialectCapabilities;
   /** Announces changes to the other processes sharing this store (replicas). */
   changes: ChangeFeed;
+  /** Starts taking part in the election of a job that must run on one process at a time. */
+  singleton(name: SingletonName): SingletonLock;
   /** Human-readable location, with any password removed, for logs. */
   location: string;
   ping(): Promise<void>;
@@ -64,6 +67,7 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
     db,
     caps: capabilities.sqlite,
     changes: singleProcessFeed,
+    singleton: localSingleton,
     location: file,
     ping: async () => {
       native.prepare('select 1').get();
@@ -76,12 +80,18 @@ function openPostgres(url: string, poolSize: number, log?: (event: LogEvent) => 
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log && { log }) });
   const changes = new PostgresChangeFeed(url);
+  // Notices sent by the store's triggers carry this process's origin, so it skips its own. A new
+  // connection runs this before anything else it is given.
+  pool.on('connect', (client) => {
+    client.query(`select set_config('sluice.origin', $1, false)`, [changes.origin]).catch(() => undefined);
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log && { log }) });
   return {
     db,
     caps: capabilities.postgres,
     changes,
+    singleton: (name) => new PostgresSingleton(url, name),
     location: redactUrl(url),
     ping: async () => {
       await sql`select 1`.execute(db);

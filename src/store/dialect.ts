@@ -12,9 +12,14 @@ export interface DialectCapabilities {
   serial: 'integer' | 'bigserial';
   /** Whether an INTEGER PRIMARY KEY needs an explicit AUTOINCREMENT to never reuse ids. */
   autoIncrementKeyword: boolean;
+  /**
+   * Whether writers commit concurrently (PostgreSQL), so an auto-increment key is handed out in
+   * one order and becomes visible in another; SQLite has one writer at a time.
+   */
+  concurrentWriters: boolean;
 }
 
 export const capabilities: Record<DialectName, DialectCapabilities> = {
-  sqlite: { name: 'sqlite', bigint: 'integer', serial: 'integer', autoIncrementKeyword: true },
-  postgres: { name: 'postgres', bigint: 'bigint', serial: 'bigserial', autoIncrementKeyword: false },
+  sqlite: { name: 'sqlite', bigint: 'integer', serial: 'integer', autoIncrementKeyword: true, concurrentWriters: false },
+  postgres: { name: 'postgres', bigint: 'bigint', serial: 'bigserial', autoIncrementKeyword: false, concurrentWriters: true },
 };

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 
 /**
- * Wakes in-process listeners (event streams) when a server's client events change. The events
- * themselves live in the store, so a listener on another replica catches up by polling; this bus
- * only makes the local case immediate.
+ * Wakes in-process listeners (event streams, list counts) when a server's client events change.
+ * The events themselves live in the store: changes made here are told directly, changes made by
+ * another replica arrive through the store's change feed (`client_events`), which the composition
+ * root forwards here — and after a gap in that feed, `notifyAll` makes every listener re-read.
  */
 export class ChangeBus {
   private readonly emitter = new EventEmitter();
@@ -14,6 +15,11 @@ export class ChangeBus {
 
   notify(serverId: string): void {
     this.emitter.emit(serverId);
+  }
+
+  /** Every server with listeners: changes may have been missed (the change feed had a gap). */
+  notifyAll(): void {
+    for (const name of this.emitter.eventNames()) this.emitter.emit(name);
   }
 
   /** Listeners across every server (open event streams), for metrics. */

@@ -24,6 +24,7 @@ export class SluiceMetrics {
   readonly sweepDeleted: Counter<'kind'>;
   readonly intentDuration: Histogram<'intent'>;
   readonly auditWriteFailures: Counter;
+  readonly singletonHeld: Gauge<'job'>;
   private sources: ScrapeSources | undefined;
 
   constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
@@ -38,6 +39,7 @@ export class SluiceMetrics {
     this.sweepDeleted = new Counter({ name: 'sluice_retention_deleted_rows_total', help: 'Rows the retention sweep deleted, by kind.', labelNames: ['kind'], registers });
     this.intentDuration = new Histogram({ name: 'sluice_intent_duration_seconds', help: 'From a disconnect or delete request to the session ending, by intent.', labelNames: ['intent'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 30, 60, 300], registers });
     this.auditWriteFailures = new Counter({ name: 'sluice_audit_write_failures_total', help: 'Audit events that could not be stored (the call was answered all the same; see the log).', registers });
+    this.singletonHeld = new Gauge({ name: 'sluice_singleton_held', help: 'Whether this replica runs the job that must run on one replica at a time (1) or stands by (0), by job.', labelNames: ['job'], registers });
     const sources = (): ScrapeSources | undefined => this.sources;
     new Gauge({
       name: 'sluice_event_stream_subscribers',

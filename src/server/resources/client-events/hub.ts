@@ -9,7 +9,7 @@ import { findClient } from '../../../store/clients.ts';
 import { presentClient } from '../clients/presenter.ts';
 import type { ClientEvent } from '../clients/schema.ts';
 
-/** Events of other replicas reach this one through the store; this bounds how late they can be. */
+/** Token re-checks; every HEARTBEAT_TICKS a keep-alive comment on each stream. */
 const TICK_MS = 1000;
 const HEARTBEAT_TICKS = 15;
 const BATCH = 500;
@@ -45,10 +45,13 @@ const tokenKey = (token: string): string => createHash('sha256').update(token).d
 
 /**
  * Every client event stream of this replica. Streams of one VPN server share one read of the
- * store per tick (and one per local change), however many there are; each stream skips what it
- * has already seen. Every tick (and at once when a user changes here) each stream's token is
- * checked again: a stream ends when its token expires or is revoked, its user is disabled or
- * deleted, or it loses the right to read the server's clients.
+ * store per change, however many there are; each stream skips what it has already seen. A change
+ * is told by the change bus: at once for changes made here, through the store's change feed for
+ * changes made by other replicas (and for every server after a gap in that feed). Reads follow the
+ * event sequence, which the store makes visible in order, so nothing is skipped or sent twice.
+ * Every tick (and at once when a user changes here) each stream's token is checked again: a
+ * stream ends when its token expires or is revoked, its user is disabled or deleted, or it loses
+ * the right to read the server's clients.
  */
 export class StreamHub {
   private readonly feeds = new Map<string, Feed>();
@@ -123,10 +126,7 @@ export class StreamHub {
   private tick(): void {
     this.ticks += 1;
     const heartbeat = this.ticks % HEARTBEAT_TICKS === 0;
-    for (const [serverId, feed] of this.feeds) {
-      if (heartbeat) for (const stream of feed.streams) stream.write(': keep-alive\n\n');
-      void this.pump(serverId);
-    }
+    if (heartbeat) for (const feed of this.feeds.values()) for (const stream of feed.streams) stream.write(': keep-alive\n\n');
     void this.recheck(() => true);
   }
 
