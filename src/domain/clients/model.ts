@@ -36,8 +36,6 @@ export interface VpnClient {
   intentCause?: IntentCause | null;
 }
 
-export const sessionKeyOf = (processStart: number, cid: number): string => `${processStart}:${cid}`;
-
 /** Facts the gateway reports when OpenVPN says a session is established. */
 export interface EstablishedSession {
   sessionKey: string;
