@@ -71,6 +71,15 @@ export default {
       to: { path: ['^src/gateway/(core|io|agent|dataplane)/', '^src/(cli|client)/'] },
     },
     {
+      name: 'handlers-go-through-the-domain',
+      comment:
+        'A resource (server/resources/<resource>/) reads and writes through the domain, never the store ' +
+        'directly; it may use store types and the pure paging helpers (store/pagination.ts).',
+      severity: 'error',
+      from: { path: '^src/server/resources/' },
+      to: { path: '^src/store/', pathNot: '^src/store/pagination\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'gateway-knows-no-control-plane',
       comment: 'the gateway never imports domain, store, server, cli, client or config: it reports through the channel.',
       severity: 'error',

@@ -1,7 +1,7 @@
 import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
 import { inTransaction } from '../../store/database.ts';
 import { disconnectAllOfServer } from '../../store/clients.ts';
-import { deleteServerRow, findServer, findServerByName, insertServer, serverUsingPort, updateServer } from '../../store/vpn-servers.ts';
+import { deleteServerRow, findServer, findServerByName, insertServer, listAllServers, serverUsingPort, updateServer } from '../../store/vpn-servers.ts';
 import { validateClientIpPool } from '../shared/cidr.ts';
 import { generateName, newId } from '../shared/ids.ts';
 import type { DomainContext } from '../context.ts';
@@ -169,6 +169,11 @@ export async function createVpnServer(ctx: DomainContext, certs: CertificateDire
   }
   ctx.gateway.serverChanged(id);
   return server;
+}
+
+/** Every VPN server, deleting ones included; the API filters and pages them. */
+export function listVpnServers(ctx: DomainContext): Promise<VpnServer[]> {
+  return listAllServers(ctx.store.db);
 }
 
 export async function getVpnServer(ctx: DomainContext, id: string): Promise<VpnServer> {

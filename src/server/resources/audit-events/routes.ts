@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { notFound } from '../../../errors/catalogue.ts';
-import { findAuditEvent, listAuditEvents } from '../../../store/audit-events.ts';
+import { getAuditEvent, listAuditTrail } from '../../../domain/audit/reads.ts';
 import { parseSort } from '../../../store/pagination.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { errorResponses } from '../../schemas.ts';
@@ -32,7 +31,7 @@ export function registerAuditEventRoutes(root: FastifyInstance, services: AppSer
       ...(q.operation !== undefined && { operation: q.operation }),
       ...(q.outcome !== undefined && { outcome: q.outcome }),
     };
-    const page = await listAuditEvents(ctx.store.db, filter, { column: 'at', direction: sort.direction }, limit, q.start);
+    const page = await listAuditTrail(ctx, filter, { column: 'at', direction: sort.direction }, limit, q.start);
     const base = baseUrl(request);
     return collectionOf(request, 'audit_events', page, limit, (e) => presentAuditEvent(e, base));
   });
@@ -41,8 +40,6 @@ export function registerAuditEventRoutes(root: FastifyInstance, services: AppSer
     config,
     schema: { operationId: 'get_audit_event', summary: 'Get an audit event', description: 'Retrieves one audit event (a client event\u2019s `audit_event_id` names one).', tags, params: Params, querystring: Query, response: { 200: AuditEventSchema, ...errorResponses } },
   }, async (request) => {
-    const event = await findAuditEvent(ctx.store.db, request.params.id);
-    if (!event) throw notFound('audit event', request.params.id);
-    return presentAuditEvent(event, baseUrl(request));
+    return presentAuditEvent(await getAuditEvent(ctx, request.params.id), baseUrl(request));
   });
 }
