@@ -9,7 +9,7 @@ import { principalOf } from '../../auth.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { Accepted, ErrorSchema, errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
-import { presentVpnServer } from './presenter.ts';
+import { presentVpnServer, vpnServerSpecOf } from './presenter.ts';
 import { assertProfileCertificate } from '../profiles/profile.ts';
 import { CreateBody, IfMatchHeaders, ListQuery, PatchBody, Query, ServerParams, VPN_SERVER_SORTS, VpnServerCollection, VpnServerSchema } from './schema.ts';
 
@@ -58,7 +58,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     schema: { operationId: 'create_vpn_server', summary: 'Create a VPN server', description: 'Creates a VPN server; it starts `pending` and turns `stable` once its OpenVPN process runs. The answer carries an ETag.', tags, querystring: Query, body: CreateBody, response: { 201: VpnServerSchema, ...errorResponses } },
   }, async (request, reply) => {
     if (request.body.certificate) await assertProfileCertificate(services, request.body.certificate.crn, 'certificate.crn');
-    const server = await createVpnServer(ctx, certificates, request.body);
+    const server = await createVpnServer(ctx, certificates, vpnServerSpecOf(request.body));
     reply.code(201).header('ETag', etagOf(server));
     return presentOne(request, server);
   });
@@ -88,7 +88,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     },
   }, async (request, reply) => {
     if (request.body.certificate) await assertProfileCertificate(services, request.body.certificate.crn, 'certificate.crn');
-    const server = await updateVpnServer(ctx, certificates, request.params.id, request.body, request.headers['if-match']);
+    const server = await updateVpnServer(ctx, certificates, request.params.id, vpnServerSpecOf(request.body), request.headers['if-match']);
     reply.header('ETag', etagOf(server));
     return presentOne(request, server);
   });
