@@ -1,24 +1,25 @@
 import { toTimestamp } from '../../../domain/shared/clock.ts';
-import type { StoredCertificate } from '../../../store/certificates.ts';
+import type { Certificate } from '../../../domain/certificates/model.ts';
 
-export const present = (c: StoredCertificate, base: string) => {
+/** The reference-style Certificate; the key itself never leaves, only whether there is one. */
+export const present = (c: Certificate, base: string) => {
   const out: Record<string, unknown> = {
     id: c.id,
     crn: c.crn,
     href: `${base}/v1/certificates/${c.id}`,
     name: c.name,
     kind: c.kind,
-    common_name: c.subject_cn,
+    common_name: c.commonName,
     serial: c.serial,
-    not_before: toTimestamp(c.not_before),
-    not_after: toTimestamp(c.not_after),
-    has_private_key: c.private_key_sealed !== null,
-    certificate_pem: c.certificate_pem,
-    created_at: toTimestamp(c.created_at),
+    not_before: toTimestamp(c.notBefore),
+    not_after: toTimestamp(c.notAfter),
+    has_private_key: c.hasPrivateKey,
+    certificate_pem: c.certificatePem,
+    created_at: toTimestamp(c.createdAt),
     resource_type: 'certificate',
   };
-  if (c.issuer_id !== null) out.issuer = { id: c.issuer_id, href: `${base}/v1/certificates/${c.issuer_id}` };
-  if (c.revoked_at !== null) out.revoked_at = toTimestamp(c.revoked_at);
-  if (c.intermediate_pem !== null) out.intermediate_pem = c.intermediate_pem;
+  if (c.issuerId !== null) out.issuer = { id: c.issuerId, href: `${base}/v1/certificates/${c.issuerId}` };
+  if (c.revokedAt !== null) out.revoked_at = toTimestamp(c.revokedAt);
+  if (c.intermediatePem !== null) out.intermediate_pem = c.intermediatePem;
   return out;
 };

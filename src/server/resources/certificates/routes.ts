@@ -22,7 +22,7 @@ export function registerCertificateRoutes(root: FastifyInstance, services: AppSe
   }, async (request) => {
     const sort = parseSort(request.query.sort, CERTIFICATE_SORTS, { column: 'created_at', direction: 'desc' });
     const limit = request.query.limit ?? DEFAULT_LIMIT;
-    const page = pageInMemory(await certs.list(), sort, (c) => (sort.column === 'name' ? c.name : c.created_at), limit, request.query.start);
+    const page = pageInMemory(await certs.list(), sort, (c) => (sort.column === 'name' ? c.name : c.createdAt), limit, request.query.start);
     const base = baseUrl(request);
     return collectionOf(request, 'certificates', page, limit, (c) => present(c, base));
   });

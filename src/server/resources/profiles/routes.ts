@@ -40,7 +40,7 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     // A profile that cannot be made must not leave an issued certificate behind.
     await clientProfile(services, server);
     const cert = await certificates.issue('client', auth.client_ca.crn, request.body.common_name, undefined, { vpnServerId: server.id });
-    const profile = await clientProfile(services, server, { certPem: cert.certificate_pem, keyPem: certificates.privateKeyOf(cert) });
+    const profile = await clientProfile(services, server, { certPem: cert.certificatePem, keyPem: await certificates.privateKeyOf(cert) });
     return reply.type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(profile);
   });
 }
