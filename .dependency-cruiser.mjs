@@ -130,10 +130,19 @@ export default {
     },
     {
       name: 'client-is-standalone',
-      comment: 'src/client is the typed HTTP client; it has no Node-only imports so the console can share it.',
+      comment:
+        'src/client is the typed HTTP client; it has no Node-only imports so the console can share it. ' +
+        'It may take its wire types from the API schemas (type-only, below).',
       severity: 'error',
       from: { path: '^src/client/' },
-      to: { path: ['^src/(?!client/|errors/)', '^console/'] },
+      to: { path: ['^src/(?!client/|errors/|server/schemas\\.ts$|server/resources/[^/]+/schema\\.ts$)', '^console/'] },
+    },
+    {
+      name: 'client-reads-schemas-as-types-only',
+      comment: 'The wire types come from the schemas, the schemas (TypeBox, Fastify) stay out of the client bundle.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/server/(schemas\\.ts|resources/[^/]+/schema\\.ts)$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'client-has-no-node-imports',
