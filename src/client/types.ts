@@ -12,11 +12,11 @@
  */
 import type * as servers from '../server/resources/vpn-servers/schema.ts';
 import type * as clients from '../server/resources/clients/schema.ts';
-import type * as routes from '../server/resources/vpn-server-routes/routes.ts';
-import type * as identity from '../server/resources/identity/routes.ts';
-import type * as lockouts from '../server/resources/lockouts/routes.ts';
-import type * as monitoring from '../server/resources/monitoring/routes.ts';
-import type * as audit from '../server/resources/audit-events/routes.ts';
+import type * as routes from '../server/resources/vpn-server-routes/schema.ts';
+import type * as identity from '../server/resources/identity/schema.ts';
+import type * as lockouts from '../server/resources/lockouts/schema.ts';
+import type * as monitoring from '../server/resources/monitoring/schema.ts';
+import type * as audit from '../server/resources/audit-events/schema.ts';
 import type * as shared from '../server/schemas.ts';
 
 /** A closed set of strings read as an open one: the known values, or any other. */

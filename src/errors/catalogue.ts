@@ -22,7 +22,6 @@ export const errorCatalogue = {
   not_authorized: { status: 403, summary: 'The token is valid but its roles do not allow this.' },
   invalid_api_key: { status: 400, summary: 'The API key given to /identity/token is unknown or disabled.' },
   not_found: { status: 404, summary: 'The resource does not exist (or is being deleted).' },
-  method_not_allowed: { status: 405, summary: 'The path exists but not with this method.' },
   name_conflict: { status: 409, summary: 'Another resource in the same scope already has this name.' },
   destination_conflict: { status: 409, summary: 'Another route of this server has this destination.' },
   port_conflict: { status: 409, summary: 'Another VPN server already uses this port and protocol.' },
@@ -33,7 +32,6 @@ export const errorCatalogue = {
   too_many_routes: { status: 409, summary: 'The server already has the maximum number of routes.' },
   rate_limited: { status: 429, summary: 'Too many requests; retry later.' },
   service_error: { status: 500, summary: 'An unexpected internal error; the trace id is in the log.' },
-  service_unavailable: { status: 503, summary: 'The store is unreachable.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

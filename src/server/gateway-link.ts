@@ -169,7 +169,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     const certAuth = server.clientAuthentication.find((a) => a.method === 'certificate');
     const clientCa = certAuth?.method === 'certificate' ? await this.certificates.byCrn(certAuth.client_ca.crn, 'client_ca.crn') : undefined;
     // Username-only servers still need a CA for TLS; the server certificate's issuer serves.
-    const caPem = clientCa?.certificate_pem ?? (certificate.issuer_id ? (await this.certificates.get(certificate.issuer_id)).certificate_pem : certificate.certificate_pem);
+    const caPem = clientCa?.certificatePem ?? (certificate.issuerId ? (await this.certificates.get(certificate.issuerId)).certificatePem : certificate.certificatePem);
     const crlPem = clientCa && certAuth?.method === 'certificate' ? await this.certificates.crlForServer(clientCa, certAuth.crl) : undefined;
     const routes = (await listRoutes(ctx.store.db, server.id)).map((r) => ({
       id: r.id,
@@ -188,8 +188,8 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
       idleTimeoutSeconds: server.clientIdleTimeout,
       authMethods: { certificate: hasMethod(server, 'certificate'), username: hasMethod(server, 'username') },
       routes,
-      serverCertificatePem: certificate.certificate_pem,
-      serverKeyPem: this.certificates.privateKeyOf(certificate),
+      serverCertificatePem: certificate.certificatePem,
+      serverKeyPem: await this.certificates.privateKeyOf(certificate),
       clientCaPem: caPem,
     };
     // Routes (and who may use them) and the CRL reach the gateway without a restart, so they stay

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Executor } from './database.ts';
+import type { Executor } from './schema.ts';
 
 /**
  * `intents`: a disconnect or delete of a client was recorded (the pending-intent index says which).

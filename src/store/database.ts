@@ -7,11 +7,9 @@ import { PostgresChangeFeed, singleProcessFeed, type ChangeFeed } from './change
 import { capabilities, type DialectCapabilities } from './dialect.ts';
 import { PostgresSingleton, localSingleton, type SingletonLock, type SingletonName } from './singletons.ts';
 import { migrations } from './migrations/index.ts';
-import type { Database } from './schema.ts';
+import type { Database, Db } from './schema.ts';
 
-export type Db = Kysely<Database>;
-/** Store functions take an executor so the domain can compose them inside one transaction. */
-export type Executor = Kysely<Database> | Transaction<Database>;
+export type { Db, Executor } from './schema.ts';
 
 export interface Store {
   db: Db;

@@ -2,7 +2,7 @@
  * Row shapes of every table. Timestamps are epoch milliseconds (integers) in both dialects so that
  * arithmetic (retention, expiry) and ordering are the same everywhere. JSON columns hold text.
  */
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 export interface VpnServerRow {
   id: string;
@@ -210,3 +210,7 @@ export interface Database {
   audit_events: AuditEventRow;
   monitoring_samples: MonitoringSampleRow;
 }
+
+export type Db = Kysely<Database>;
+/** Store functions take an executor so the domain can compose them inside one transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;

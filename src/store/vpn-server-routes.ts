@@ -1,8 +1,17 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from './database.ts';
 import type { VpnServerRouteRow } from './schema.ts';
-import type { RouteCounters, VpnRoute } from '../domain/vpn-server-routes/service.ts';
-import { accessFromJson, accessToJson, type RouteAccess } from '../domain/vpn-server-routes/access.ts';
+import type { RouteCounters, VpnRoute } from '../domain/vpn-server-routes/model.ts';
+import type { RouteAccess } from '../domain/vpn-server-routes/access.ts';
+
+/** The `access` column: JSON text in both dialects, snake case as on the wire; null = everyone. */
+const accessToJson = (access: RouteAccess | null): string | null => (access === null ? null : JSON.stringify({ users: access.users, common_names: access.commonNames }));
+
+function accessFromJson(text: string | null): RouteAccess | null {
+  if (text === null) return null;
+  const parsed = JSON.parse(text) as { users?: string[]; common_names?: string[] };
+  return { users: parsed.users ?? [], commonNames: parsed.common_names ?? [] };
+}
 
 const fromRow = (row: Selectable<VpnServerRouteRow>): VpnRoute => ({
   id: row.id,

@@ -225,14 +225,6 @@ export async function issueCertificate(input: {
 }
 
 /**
- * True if `caPem` issued `certPem` (issuer name and key identifiers match and the signature
- * verifies). Unparseable PEM throws `certificate_invalid` rather than answering false.
- */
-export function certificateMatchesIssuer(certPem: string, caPem: string): boolean {
-  return issuedBy(parseCertificate(certPem, 'certificate'), parseCertificate(caPem, 'CA certificate'));
-}
-
-/**
  * Orders the intermediate bundle from the certificate upwards, requiring every bundled
  * certificate to be on that path, to be a CA and to be currently valid.
  */

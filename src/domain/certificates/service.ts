@@ -22,8 +22,9 @@ import type { CertificateDirectory } from './directory.ts';
 import { buildCrl, createCertificateAuthority, issueCertificate, parseImport, type IssuedCertificate } from './pki.ts';
 import { assertCommonName } from './common-name.ts';
 import { checkCrl, crlEntries, type CheckedCrl } from './crl-check.ts';
+import { certificateOf, type Certificate, type CertificateKind } from './model.ts';
 
-export type CertificateKind = 'ca' | 'server' | 'client' | 'imported';
+export type { Certificate, CertificateKind } from './model.ts';
 
 const CA_DAYS = 3650;
 const LEAF_DAYS = 825;
@@ -32,7 +33,8 @@ const BUILT_IN_CA_NAME = 'sluice-built-in-ca';
 
 /**
  * Sluice's certificate manager. Private keys are sealed with the master key (bound to the row id)
- * before they reach the store, and are opened only to sign or to render a server's config.
+ * before they reach the store, and are opened only to sign or to render a server's config. It
+ * hands out `Certificate`s; the stored rows, sealed keys included, stay inside it.
  */
 export class CertificateService implements CertificateDirectory {
   constructor(
@@ -40,23 +42,36 @@ export class CertificateService implements CertificateDirectory {
     private readonly masterKey: Uint8Array,
   ) {}
 
-  list(): Promise<StoredCertificate[]> {
-    return listCertificates(this.ctx.store.db);
+  async list(): Promise<Certificate[]> {
+    return (await listCertificates(this.ctx.store.db)).map(certificateOf);
   }
 
-  async get(id: string): Promise<StoredCertificate> {
+  async get(id: string): Promise<Certificate> {
+    return certificateOf(await this.row(id));
+  }
+
+  async byCrn(crn: string, field: string): Promise<Certificate> {
+    return certificateOf(await this.rowByCrn(crn, field));
+  }
+
+  /** The certificate's private key, opened: for signing with it or serving with it, never for showing. */
+  async privateKeyOf(cert: Pick<Certificate, 'id'>): Promise<string> {
+    return this.keyOf(await this.row(cert.id));
+  }
+
+  private async row(id: string): Promise<StoredCertificate> {
     const cert = await findCertificate(this.ctx.store.db, id);
     if (!cert) throw notFound('certificate', id);
     return cert;
   }
 
-  async byCrn(crn: string, field: string): Promise<StoredCertificate> {
+  private async rowByCrn(crn: string, field: string): Promise<StoredCertificate> {
     const cert = await findCertificateByCrn(this.ctx.store.db, crn);
     if (!cert) throw fieldError('certificate_not_found', field, `no certificate has the CRN ${crn}`, crn);
     return cert;
   }
 
-  privateKeyOf(cert: StoredCertificate): string {
+  private keyOf(cert: StoredCertificate): string {
     if (cert.private_key_sealed === null) throw new SluiceError('certificate_invalid', `certificate ${cert.name} has no private key`);
     return open(this.masterKey, cert.private_key_sealed, cert.id);
   }
@@ -68,7 +83,7 @@ export class CertificateService implements CertificateDirectory {
     issued: Omit<IssuedCertificate, 'privateKeyPem' | 'fingerprintSha256'> & { privateKeyPem?: string | undefined },
     intermediatePem: string | null,
     vpnServerId: string | null = null,
-  ): Promise<StoredCertificate> {
+  ): Promise<Certificate> {
     if (await findCertificateByName(this.ctx.store.db, name)) throw fieldError('name_conflict', 'name', `a certificate named ${name} already exists`, name);
     const id = newId();
     const row: StoredCertificate = {
@@ -92,10 +107,10 @@ export class CertificateService implements CertificateDirectory {
       deleted_at: null,
     };
     await insertCertificate(this.ctx.store.db, row);
-    return row;
+    return certificateOf(row);
   }
 
-  async createAuthority(name: string | undefined, commonName: string): Promise<StoredCertificate> {
+  async createAuthority(name: string | undefined, commonName: string): Promise<Certificate> {
     assertCommonName(commonName, 'common_name');
     const issued = await createCertificateAuthority({ commonName, validDays: CA_DAYS, now: new Date(this.ctx.clock.now()) });
     return this.store('ca', name ?? generateName(), null, issued, null);
@@ -105,14 +120,14 @@ export class CertificateService implements CertificateDirectory {
    * Issues a certificate from a Sluice CA. A client certificate issued for one VPN server
    * (`vpnServerId`) is refused by every other server, even one that trusts the same CA.
    */
-  async issue(kind: 'server' | 'client', issuerCrn: string, commonName: string, name: string | undefined, options: { subjectAltNames?: string[]; vpnServerId?: string } = {}): Promise<StoredCertificate> {
+  async issue(kind: 'server' | 'client', issuerCrn: string, commonName: string, name: string | undefined, options: { subjectAltNames?: string[]; vpnServerId?: string } = {}): Promise<Certificate> {
     assertCommonName(commonName, 'common_name');
-    const issuer = await this.byCrn(issuerCrn, 'issuer.crn');
+    const issuer = await this.rowByCrn(issuerCrn, 'issuer.crn');
     if (issuer.kind !== 'ca' && !(issuer.kind === 'imported' && issuer.private_key_sealed !== null)) {
       throw fieldError('certificate_invalid', 'issuer.crn', `certificate ${issuer.name} is not a certificate authority Sluice can sign with`, issuerCrn);
     }
     const issued = await issueCertificate({
-      issuer: { certificatePem: issuer.certificate_pem, privateKeyPem: this.privateKeyOf(issuer) },
+      issuer: { certificatePem: issuer.certificate_pem, privateKeyPem: this.keyOf(issuer) },
       kind,
       commonName,
       subjectAltNames: options.subjectAltNames ?? [],
@@ -122,7 +137,7 @@ export class CertificateService implements CertificateDirectory {
     return this.store(kind, name ?? generateName(), issuer.id, issued, null, kind === 'client' ? (options.vpnServerId ?? null) : null);
   }
 
-  async import(input: { name?: string; certificatePem: string; privateKeyPem?: string; intermediatePem?: string }): Promise<StoredCertificate> {
+  async import(input: { name?: string; certificatePem: string; privateKeyPem?: string; intermediatePem?: string }): Promise<Certificate> {
     const fields = { certificate: 'certificate_pem', privateKey: 'private_key_pem', intermediate: 'intermediate_pem' };
     const info = await parseImport({ ...input, now: new Date(this.ctx.clock.now()), fields });
     return this.store(
@@ -134,10 +149,10 @@ export class CertificateService implements CertificateDirectory {
     );
   }
 
-  async revoke(id: string, reason: string): Promise<StoredCertificate> {
+  async revoke(id: string, reason: string): Promise<Certificate> {
     const cert = await this.get(id);
-    if (cert.issuer_id === null) throw new SluiceError('certificate_invalid', `certificate ${cert.name} was not issued by a Sluice CA, so Sluice cannot revoke it`);
-    if (cert.revoked_at === null) await markRevoked(this.ctx.store.db, id, this.ctx.clock.now(), reason);
+    if (cert.issuerId === null) throw new SluiceError('certificate_invalid', `certificate ${cert.name} was not issued by a Sluice CA, so Sluice cannot revoke it`);
+    if (cert.revokedAt === null) await markRevoked(this.ctx.store.db, id, this.ctx.clock.now(), reason);
     return this.get(id);
   }
 
@@ -145,11 +160,11 @@ export class CertificateService implements CertificateDirectory {
    * Deletes a certificate. One a Sluice CA issued is revoked as well and kept, hidden, on its CA's
    * CRL until it expires: deleting must not let it back in. Returns the certificate as it was.
    */
-  async delete(id: string): Promise<StoredCertificate> {
+  async delete(id: string): Promise<Certificate> {
     const cert = await this.get(id);
     const users = await serversReferencing(this.ctx.store.db, cert.crn);
     if (users.length > 0) throw new SluiceError('certificate_in_use', `certificate ${cert.name} is used by VPN server ${users.join(', ')}`);
-    if (cert.issuer_id === null) {
+    if (cert.issuerId === null) {
       await deleteCertificateRow(this.ctx.store.db, id);
       return cert;
     }
@@ -171,11 +186,11 @@ export class CertificateService implements CertificateDirectory {
    * entries of a CRL the operator gave (so a server with both honours both).
    */
   async crlOf(caId: string, alsoRevoked: CheckedCrl['entries'] = []): Promise<string> {
-    const ca = await this.get(caId);
+    const ca = await this.row(caId);
     const now = this.ctx.clock.now();
     const revoked = await revokedBy(this.ctx.store.db, ca.id, now);
     return buildCrl({
-      issuer: { certificatePem: ca.certificate_pem, privateKeyPem: this.privateKeyOf(ca) },
+      issuer: { certificatePem: ca.certificate_pem, privateKeyPem: this.keyOf(ca) },
       revoked: [...revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at ?? now) })), ...alsoRevoked],
       thisUpdate: new Date(now),
       nextUpdate: new Date(now + CRL_DAYS * 86_400_000),
@@ -183,8 +198,8 @@ export class CertificateService implements CertificateDirectory {
   }
 
   /** The CRL a server's OpenVPN checks: Sluice's own for a CA it signs with (merged with the operator's), else the operator's. */
-  async crlForServer(clientCa: StoredCertificate, operatorCrl: string | undefined): Promise<string | undefined> {
-    if (clientCa.private_key_sealed === null) return operatorCrl;
+  async crlForServer(clientCa: Certificate, operatorCrl: string | undefined): Promise<string | undefined> {
+    if (!clientCa.hasPrivateKey) return operatorCrl;
     return this.crlOf(clientCa.id, operatorCrl === undefined ? [] : crlEntries(operatorCrl));
   }
 
@@ -224,7 +239,7 @@ export class CertificateService implements CertificateDirectory {
 
   async requireServerCertificate(crn: string, field: string): Promise<void> {
     const cert = await this.byCrn(crn, field);
-    if (cert.private_key_sealed === null) throw fieldError('certificate_invalid', field, `certificate ${cert.name} has no private key`, crn);
+    if (!cert.hasPrivateKey) throw fieldError('certificate_invalid', field, `certificate ${cert.name} has no private key`, crn);
     if (cert.kind === 'ca' || cert.kind === 'client') {
       throw fieldError('certificate_invalid', field, `certificate ${cert.name} is a ${cert.kind} certificate, not a server certificate`, crn);
     }
@@ -235,7 +250,7 @@ export class CertificateService implements CertificateDirectory {
     return (await this.checkCrlOf(await this.byCrn(caCrn, field), crl, field)).pem;
   }
 
-  private checkCrlOf(ca: StoredCertificate, crl: string, field: string): Promise<CheckedCrl> {
-    return checkCrl(crl, ca.certificate_pem, new Date(this.ctx.clock.now()), field);
+  private checkCrlOf(ca: Certificate, crl: string, field: string): Promise<CheckedCrl> {
+    return checkCrl(crl, ca.certificatePem, new Date(this.ctx.clock.now()), field);
   }
 }

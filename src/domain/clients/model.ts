@@ -31,8 +31,6 @@ export interface VpnClient extends Pick<LiveSession, 'sessionKey' | 'clientIp' |
   intentCause?: IntentCause | null;
 }
 
-export const sessionKeyOf = (processStart: number, cid: number): string => `${processStart}:${cid}`;
-
 /**
  * A session's facts as the gateway reports them: one wire shape (src/gateway/channel.ts), written
  * there and read here, so the agent and the domain cannot drift apart.

@@ -23,11 +23,6 @@ export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** True if `secret` hashes to `storedHash` (a `hashSecret` result). */
-export function verifySecret(secret: string, storedHash: string): boolean {
-  return constantTimeEqual(hashSecret(secret), storedHash);
-}
-
 /** Crockford base32: no I, L, O, U, so what a person reads off a screen is what they type. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

@@ -46,11 +46,3 @@ export function parseAccess(input: RouteAccessInput, action: string): RouteAcces
   if (action === 'drop') throw fieldError('invalid_value', 'access', 'a drop route drops for everyone; access applies to deliver and translate routes');
   return access;
 }
-
-export const accessToJson = (access: RouteAccess | null): string | null => (access === null ? null : JSON.stringify({ users: access.users, common_names: access.commonNames }));
-
-export function accessFromJson(text: string | null): RouteAccess | null {
-  if (text === null) return null;
-  const parsed = JSON.parse(text) as { users?: string[]; common_names?: string[] };
-  return { users: parsed.users ?? [], commonNames: parsed.common_names ?? [] };
-}

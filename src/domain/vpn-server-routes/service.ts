@@ -1,35 +1,14 @@
 import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
 import { inTransaction } from '../../store/database.ts';
 import { deleteRouteRow, findRoute, insertRoute, listRoutes, renameRoute, saveRouteCounters, setRouteAccess } from '../../store/vpn-server-routes.ts';
-import { parseAccess, type RouteAccess, type RouteAccessInput } from './access.ts';
+import { parseAccess, type RouteAccessInput } from './access.ts';
 import { parseIpv4Cidr } from '../shared/cidr.ts';
 import { generateName, newId } from '../shared/ids.ts';
 import { getVpnServer } from '../vpn-servers/service.ts';
 import type { DomainContext } from '../context.ts';
+import type { RouteAction, RouteCounters, VpnRoute } from './model.ts';
 
-export type RouteAction = 'deliver' | 'drop' | 'translate';
-
-export interface VpnRoute {
-  id: string;
-  vpnServerId: string;
-  name: string;
-  destination: string;
-  action: RouteAction;
-  lifecycleState: string;
-  healthState: string;
-  createdAt: number;
-  /** Who may use the route; null = everyone. */
-  access: RouteAccess | null;
-  /** The gateway's data-plane counters; countedAt null until it first reports them. */
-  counters: RouteCounters;
-}
-
-export interface RouteCounters {
-  packets: number;
-  bytes: number;
-  deniedPackets: number;
-  countedAt: number | null;
-}
+export type { RouteAction, RouteCounters, VpnRoute } from './model.ts';
 
 export const NO_COUNTERS: RouteCounters = { packets: 0, bytes: 0, deniedPackets: 0, countedAt: null };
 

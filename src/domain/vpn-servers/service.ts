@@ -1,7 +1,7 @@
 import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
 import { inTransaction } from '../../store/database.ts';
 import { disconnectAllOfServer } from '../../store/clients.ts';
-import { deleteServerRow, findServer, findServerByName, insertServer, serverUsingPort, updateServer } from '../../store/vpn-servers.ts';
+import { deleteServerRow, findServer, findServerByName, insertServer, listAllServers, serverUsingPort, updateServer } from '../../store/vpn-servers.ts';
 import { validateClientIpPool } from '../shared/cidr.ts';
 import { generateName, newId } from '../shared/ids.ts';
 import type { DomainContext } from '../context.ts';
@@ -9,41 +9,28 @@ import type { CertificateDirectory } from '../certificates/directory.ts';
 import type { ClientAuthentication, Protocol, Reference, VpnServer } from './model.ts';
 import { DEFAULT_CLIENT_RETENTION_SECONDS, etagOf } from './model.ts';
 
-export interface VpnServerInput {
+/**
+ * What a create or an update asks for, in the domain's terms (the API maps its bodies to it in
+ * server/resources/vpn-servers/presenter.ts). On an update, an absent field stays as it is.
+ */
+export interface VpnServerSpec {
   name?: string;
-  certificate?: { crn: string };
-  client_authentication?: ClientAuthenticationInput[];
-  client_ip_pool?: string;
-  client_dns_server_ips?: { address: string }[] | null;
-  client_idle_timeout?: number;
-  client_auto_delete_timeout?: number;
-  client_auto_delete_timeout_seconds?: number;
-  enable_split_tunneling?: boolean;
+  certificateCrn?: string;
+  clientAuthentication?: ClientAuthenticationSpec[];
+  clientIpPool?: string;
+  clientDnsServerIps?: string[];
+  clientIdleTimeout?: number;
+  clientAutoDeleteTimeoutSeconds?: number;
+  enableSplitTunneling?: boolean;
   port?: number;
   protocol?: Protocol;
-  subnets?: ReferenceInput[];
-  security_groups?: ReferenceInput[];
-  resource_group?: ReferenceInput;
+  subnets?: Reference[];
+  securityGroups?: Reference[];
+  resourceGroup?: Reference;
 }
 
-/** The reference identifies a resource by id, crn or href; any of them will do here. */
-export interface ReferenceInput {
-  id?: string | undefined;
-  crn?: string | undefined;
-  href?: string | undefined;
-}
-
-export function toReference(input: ReferenceInput): Reference {
-  const id = input.id ?? input.crn?.split(':').at(-1) ?? input.href?.split('/').at(-1) ?? 'unknown';
-  return { id, ...(input.crn !== undefined && { crn: input.crn }), ...(input.href !== undefined && { href: input.href }) };
-}
-
-export interface ClientAuthenticationInput {
-  method: 'certificate' | 'username';
-  client_ca?: { crn: string };
-  crl?: string;
-  identity_provider?: { provider_type: 'iam' };
-}
+/** A method asked for: certificate auth names its client CA (or gets one of its own) and may bring a CRL. */
+export type ClientAuthenticationSpec = { method: 'certificate'; clientCaCrn?: string; crl?: string } | { method: 'username' };
 
 export const DEFAULTS = {
   port: 443,
@@ -53,12 +40,6 @@ export const DEFAULTS = {
 };
 
 const LOCAL_SUBNET: Reference = { id: 'local' };
-
-function autoDeleteSeconds(input: VpnServerInput, current: number): number {
-  if (input.client_auto_delete_timeout_seconds !== undefined) return input.client_auto_delete_timeout_seconds;
-  if (input.client_auto_delete_timeout !== undefined) return input.client_auto_delete_timeout * 3600;
-  return current;
-}
 
 /** A certificate method whose client CA is still to be created, once the whole request has passed. */
 const NEW_CLIENT_CA = 'new-client-ca';
@@ -71,7 +52,7 @@ const NEW_CLIENT_CA = 'new-client-ca';
  */
 async function resolveClientAuthentication(
   certs: CertificateDirectory,
-  input: ClientAuthenticationInput[],
+  input: ClientAuthenticationSpec[],
   current?: VpnServer,
 ): Promise<ClientAuthentication[]> {
   const methods = new Set(input.map((a) => a.method));
@@ -86,7 +67,7 @@ async function resolveClientAuthentication(
       continue;
     }
     const field = `client_authentication[${index}]`;
-    const crn = auth.client_ca?.crn ?? (currentCa?.method === 'certificate' ? currentCa.client_ca.crn : undefined);
+    const crn = auth.clientCaCrn ?? (currentCa?.method === 'certificate' ? currentCa.client_ca.crn : undefined);
     if (crn !== undefined) await certs.requireCertificateAuthority(crn, `${field}.client_ca.crn`);
     if (auth.crl !== undefined && crn === undefined) {
       throw fieldError('certificate_invalid', `${field}.crl`, 'a crl needs the client_ca that issued it; a new server without client_ca gets a CA of its own, which has revoked nothing');
@@ -117,23 +98,23 @@ async function assertPortFree(ctx: DomainContext, port: number, protocol: string
   if (other) throw fieldError('port_conflict', 'port', `VPN server ${other} already listens on ${protocol}/${port}`, port);
 }
 
-export async function createVpnServer(ctx: DomainContext, certs: CertificateDirectory, input: VpnServerInput): Promise<VpnServer> {
-  if (input.client_ip_pool === undefined) throw fieldError('missing_field', 'client_ip_pool', 'client_ip_pool is required');
-  if (input.client_authentication === undefined) {
+export async function createVpnServer(ctx: DomainContext, certs: CertificateDirectory, input: VpnServerSpec): Promise<VpnServer> {
+  if (input.clientIpPool === undefined) throw fieldError('missing_field', 'client_ip_pool', 'client_ip_pool is required');
+  if (input.clientAuthentication === undefined) {
     throw fieldError('missing_field', 'client_authentication', 'client_authentication is required');
   }
-  validateClientIpPool(input.client_ip_pool);
+  validateClientIpPool(input.clientIpPool);
   const id = newId();
   const name = input.name ?? generateName();
   const port = input.port ?? DEFAULTS.port;
   const protocol = input.protocol ?? DEFAULTS.protocol;
   // Everything the caller can get wrong is checked before anything is written (a built-in server
   // certificate is issued only for a request that will succeed).
-  const checkedAuthentication = await resolveClientAuthentication(certs, input.client_authentication);
-  if (input.certificate) await certs.requireServerCertificate(input.certificate.crn, 'certificate.crn');
+  const checkedAuthentication = await resolveClientAuthentication(certs, input.clientAuthentication);
+  if (input.certificateCrn !== undefined) await certs.requireServerCertificate(input.certificateCrn, 'certificate.crn');
   await assertNameFree(ctx, name, id);
   await assertPortFree(ctx, port, protocol, id);
-  const certificateCrn = input.certificate?.crn ?? (await certs.issueBuiltInServerCertificate(name));
+  const certificateCrn = input.certificateCrn ?? (await certs.issueBuiltInServerCertificate(name));
   const clientAuthentication = await createPendingClientCa(certs, name, checkedAuthentication);
   const now = ctx.clock.now();
   const server: VpnServer = {
@@ -142,21 +123,21 @@ export async function createVpnServer(ctx: DomainContext, certs: CertificateDire
     crn: `crn:v1:sluice:private:is:local:a/${ctx.accountId}::vpn-server:${id}`,
     certificateCrn,
     clientAuthentication,
-    clientAutoDeleteTimeoutSeconds: autoDeleteSeconds(input, DEFAULTS.autoDeleteSeconds),
-    clientDnsServerIps: (input.client_dns_server_ips ?? []).map((d) => d.address),
-    clientIdleTimeout: input.client_idle_timeout ?? DEFAULTS.clientIdleTimeout,
-    clientIpPool: input.client_ip_pool,
-    enableSplitTunneling: input.enable_split_tunneling ?? false,
+    clientAutoDeleteTimeoutSeconds: input.clientAutoDeleteTimeoutSeconds ?? DEFAULTS.autoDeleteSeconds,
+    clientDnsServerIps: input.clientDnsServerIps ?? [],
+    clientIdleTimeout: input.clientIdleTimeout ?? DEFAULTS.clientIdleTimeout,
+    clientIpPool: input.clientIpPool,
+    enableSplitTunneling: input.enableSplitTunneling ?? false,
     port,
     protocol,
     lifecycleState: 'pending',
     lifecycleReasons: [],
     healthState: 'inapplicable',
     healthReasons: [],
-    subnets: input.subnets?.map(toReference) ?? [LOCAL_SUBNET],
-    securityGroups: input.security_groups?.map(toReference) ?? [],
+    subnets: input.subnets ?? [LOCAL_SUBNET],
+    securityGroups: input.securityGroups ?? [],
     vpc: { id: 'local', name: 'local' },
-    resourceGroup: input.resource_group ? toReference(input.resource_group) : { id: 'default', name: 'default' },
+    resourceGroup: input.resourceGroup ?? { id: 'default', name: 'default' },
     revision: 1,
     createdAt: now,
   };
@@ -169,6 +150,11 @@ export async function createVpnServer(ctx: DomainContext, certs: CertificateDire
   }
   ctx.gateway.serverChanged(id);
   return server;
+}
+
+/** Every VPN server, deleting ones included; the API filters and pages them. */
+export function listVpnServers(ctx: DomainContext): Promise<VpnServer[]> {
+  return listAllServers(ctx.store.db);
 }
 
 export async function getVpnServer(ctx: DomainContext, id: string): Promise<VpnServer> {
@@ -187,18 +173,23 @@ function assertIfMatch(server: VpnServer, ifMatch: string | undefined): void {
   }
 }
 
-const ARRAY_FIELDS = ['client_authentication', 'client_dns_server_ips', 'subnets'] as const;
+/** Array fields, by the API name an If-Match error names. */
+const ARRAY_FIELDS = [
+  ['clientAuthentication', 'client_authentication'],
+  ['clientDnsServerIps', 'client_dns_server_ips'],
+  ['subnets', 'subnets'],
+] as const;
 
 /** Merge-patch. Any change but `name` makes the gateway re-apply the server, which drops its clients. */
 export async function updateVpnServer(
   ctx: DomainContext,
   certs: CertificateDirectory,
   id: string,
-  patch: VpnServerInput,
+  patch: VpnServerSpec,
   ifMatch: string | undefined,
 ): Promise<VpnServer> {
   const current = await getVpnServer(ctx, id);
-  const arrayField = ARRAY_FIELDS.find((f) => patch[f] !== undefined);
+  const arrayField = ARRAY_FIELDS.find(([field]) => patch[field] !== undefined)?.[1];
   if (arrayField && ifMatch === undefined) {
     throw new SluiceError('if_match_required', `changing ${arrayField} needs an If-Match header with the server's ETag`, {
       name: 'If-Match',
@@ -212,22 +203,22 @@ export async function updateVpnServer(
     await assertNameFree(ctx, patch.name, id);
     next.name = patch.name;
   }
-  if (patch.client_ip_pool !== undefined) {
-    validateClientIpPool(patch.client_ip_pool);
-    next.clientIpPool = patch.client_ip_pool;
+  if (patch.clientIpPool !== undefined) {
+    validateClientIpPool(patch.clientIpPool);
+    next.clientIpPool = patch.clientIpPool;
   }
-  if (patch.client_authentication !== undefined) next.clientAuthentication = await resolveClientAuthentication(certs, patch.client_authentication, current);
-  if (patch.certificate !== undefined) {
-    await certs.requireServerCertificate(patch.certificate.crn, 'certificate.crn');
-    next.certificateCrn = patch.certificate.crn;
+  if (patch.clientAuthentication !== undefined) next.clientAuthentication = await resolveClientAuthentication(certs, patch.clientAuthentication, current);
+  if (patch.certificateCrn !== undefined) {
+    await certs.requireServerCertificate(patch.certificateCrn, 'certificate.crn');
+    next.certificateCrn = patch.certificateCrn;
   }
-  if (patch.client_dns_server_ips !== undefined) next.clientDnsServerIps = (patch.client_dns_server_ips ?? []).map((d) => d.address);
-  if (patch.client_idle_timeout !== undefined) next.clientIdleTimeout = patch.client_idle_timeout;
-  if (patch.enable_split_tunneling !== undefined) next.enableSplitTunneling = patch.enable_split_tunneling;
+  if (patch.clientDnsServerIps !== undefined) next.clientDnsServerIps = patch.clientDnsServerIps;
+  if (patch.clientIdleTimeout !== undefined) next.clientIdleTimeout = patch.clientIdleTimeout;
+  if (patch.enableSplitTunneling !== undefined) next.enableSplitTunneling = patch.enableSplitTunneling;
   if (patch.port !== undefined) next.port = patch.port;
   if (patch.protocol !== undefined) next.protocol = patch.protocol;
-  if (patch.subnets !== undefined) next.subnets = patch.subnets.map(toReference);
-  next.clientAutoDeleteTimeoutSeconds = autoDeleteSeconds(patch, current.clientAutoDeleteTimeoutSeconds);
+  if (patch.subnets !== undefined) next.subnets = patch.subnets;
+  if (patch.clientAutoDeleteTimeoutSeconds !== undefined) next.clientAutoDeleteTimeoutSeconds = patch.clientAutoDeleteTimeoutSeconds;
   if (patch.port !== undefined || patch.protocol !== undefined) await assertPortFree(ctx, next.port, next.protocol, id);
   next.clientAuthentication = await createPendingClientCa(certs, next.name, next.clientAuthentication);
   const needsRestart = JSON.stringify(runtimeShape(next)) !== JSON.stringify(runtimeShape(current));

@@ -7,8 +7,6 @@ test('simple commands and the reply shape each expects', () => {
   assert.deepEqual(cmd.holdRelease(), { lines: ['hold release'], expect: 'line' });
   assert.deepEqual(cmd.statusV3(), { lines: ['status 3'], expect: 'block' });
   assert.deepEqual(cmd.stateOn(), { lines: ['state on'], expect: 'line' });
-  assert.deepEqual(cmd.versionQuery(), { lines: ['version'], expect: 'block' });
-  assert.deepEqual(cmd.versionAnnounce(2), { lines: ['version 2'], expect: 'none' });
   assert.deepEqual(cmd.bytecount(5), { lines: ['bytecount 5'], expect: 'line' });
   assert.deepEqual(cmd.clientAuthNt(7, 3), { lines: ['client-auth-nt 7 3'], expect: 'line' });
   assert.equal(cmd.wireText(cmd.clientAuthNt(1, 2)), 'client-auth-nt 1 2\r\n');
@@ -49,12 +47,6 @@ test('free text is truncated to 255 bytes without splitting an escape or a chara
   assert.ok(Buffer.byteLength(line) <= cmd.MAX_LINE_BYTES);
 });
 
-test('exact arguments throw instead of being altered', () => {
-  assert.throws(() => cmd.killCommonName('a\nb'), CommandEncodingError);
-  assert.throws(() => cmd.killCommonName('x'.repeat(300)), CommandEncodingError);
-  assert.deepEqual(cmd.killCommonName('#alice').lines, ['kill "#alice"']);
-});
-
 test('client-auth sends config lines and END; bad config lines throw', () => {
   assert.deepEqual(cmd.clientAuth(3, 1, ['push "route 10.0.0.0 255.0.0.0"']), {
     lines: ['client-auth 3 1', 'push "route 10.0.0.0 255.0.0.0"', 'END'],
@@ -62,9 +54,4 @@ test('client-auth sends config lines and END; bad config lines throw', () => {
   });
   assert.throws(() => cmd.clientAuth(3, 1, ['END']), CommandEncodingError);
   assert.throws(() => cmd.clientAuth(3, 1, ['a\r\nEND']), CommandEncodingError);
-});
-
-test('signal accepts only the four documented signals', () => {
-  assert.deepEqual(cmd.signal('SIGHUP').lines, ['signal SIGHUP']);
-  assert.throws(() => cmd.signal('SIGKILL' as 'SIGHUP'), CommandEncodingError);
 });

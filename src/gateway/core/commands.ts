@@ -44,10 +44,6 @@ function quote(escaped: string): string {
   return `"${escaped}"`;
 }
 
-function escape(text: string): string {
-  return text.replace(/[\\"]/g, (char) => `\\${char}`);
-}
-
 /**
  * Quotes free text as one argument: control characters become spaces, `\` and `"` are escaped and
  * the quoted result is cut to at most 255 bytes without splitting an escape or a UTF-8 character.
@@ -66,14 +62,6 @@ export function quoteText(text: string): string {
   return quote(out);
 }
 
-/** Quotes an argument that must arrive unchanged: throws instead of altering it. */
-export function quoteExact(name: string, text: string): string {
-  if (HAS_CONTROL.test(text)) throw new CommandEncodingError(name, 'contains control characters');
-  const quoted = quote(escape(text));
-  if (byteLength(quoted) > MAX_ARG_BYTES) throw new CommandEncodingError(name, `longer than ${MAX_ARG_BYTES} bytes once quoted`);
-  return quoted;
-}
-
 function line(args: string[]): string {
   if (args.length > MAX_ARGS) throw new CommandEncodingError('command', `more than ${MAX_ARGS} arguments`);
   const text = args.join(' ');
@@ -88,24 +76,10 @@ function single(args: string[], expect: ReplyShape): EncodedCommand {
 export const holdRelease = (): EncodedCommand => single(['hold', 'release'], 'line');
 export const statusV3 = (): EncodedCommand => single(['status', '3'], 'block');
 export const stateOn = (): EncodedCommand => single(['state', 'on'], 'line');
-/** `state` history (block); `state all` gives everything kept. */
-export const stateHistory = (all = false): EncodedCommand => single(all ? ['state', 'all'] : ['state'], 'block');
 /** Log history OpenVPN keeps (`management-log-cache` lines): `time,flags,message` lines. */
 export const logHistory = (): EncodedCommand => single(['log', 'all'], 'block');
-export const versionQuery = (): EncodedCommand => single(['version'], 'block');
-/** Announces the client's protocol version. OpenVPN 2.6 sends no reply to `version N`. */
-export const versionAnnounce = (version: number): EncodedCommand => single(['version', id('version', version)], 'none');
 export const pid = (): EncodedCommand => single(['pid'], 'line');
-export const loadStats = (): EncodedCommand => single(['load-stats'], 'line');
-export const help = (): EncodedCommand => single(['help'], 'block');
 export const bytecount = (seconds: number): EncodedCommand => single(['bytecount', id('seconds', seconds)], 'line');
-export const envFilter = (level: number): EncodedCommand => single(['env-filter', id('level', level)], 'line');
-
-export type ServerSignal = 'SIGHUP' | 'SIGTERM' | 'SIGUSR1' | 'SIGUSR2';
-export const signal = (name: ServerSignal): EncodedCommand => {
-  if (!['SIGHUP', 'SIGTERM', 'SIGUSR1', 'SIGUSR2'].includes(name)) throw new CommandEncodingError('signal', `unknown signal ${String(name)}`);
-  return single(['signal', name], 'line');
-};
 
 /** Accepts the client without pushing config. */
 export const clientAuthNt = (cid: number, kid: number): EncodedCommand => single(['client-auth-nt', id('cid', cid), id('kid', kid)], 'line');
@@ -142,14 +116,6 @@ export const clientDeny = (cid: number, kid: number, reason: string, clientReaso
 export const clientKill = (cid: number, reason: string, mode: 'HALT' | 'RESTART' = 'HALT'): EncodedCommand =>
   single(['client-kill', id('cid', cid), quoteText(`${mode},${reason}`)], 'line');
 
-/**
- * `kill <common name>`. Avoid for UDP clients: nothing is sent to them (they notice only at ping
- * restart). Kept for completeness; prefer clientKill.
- */
-export const killCommonName = (commonName: string): EncodedCommand => single(['kill', quoteExact('commonName', commonName)], 'line');
-
-/** Closes the management session politely. OpenVPN replies nothing before closing. */
-export const quit = (): EncodedCommand => single(['quit'], 'none');
 
 /** Wire text of a command: its lines joined with `\r\n`, ending in `\r\n`. */
 export function wireText(command: EncodedCommand): string {

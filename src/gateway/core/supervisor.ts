@@ -28,7 +28,6 @@ export type SupervisorInput =
   | { type: 'tick' };
 
 export type Phase = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
-export type Health = 'healthy' | 'starting' | 'degraded' | 'stopped';
 
 export interface SupervisorState {
   phase: Phase;
@@ -79,13 +78,6 @@ export const initialSupervisorState: SupervisorState = {
 export function backoffDelay(failures: number, policy: SupervisorPolicy): number {
   const exponent = Math.max(0, failures - 1);
   return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.min(exponent, 30));
-}
-
-export function healthOf(state: SupervisorState): Health {
-  if (state.phase === 'running' && state.attached) return 'healthy';
-  if (state.phase === 'starting') return 'starting';
-  if (state.phase === 'stopped') return 'stopped';
-  return state.wanted ? 'degraded' : 'stopped';
 }
 
 export interface Step {

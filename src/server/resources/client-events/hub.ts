@@ -4,8 +4,8 @@ import type { DomainContext } from '../../../domain/context.ts';
 import { can } from '../../../domain/identity/roles.ts';
 import type { IdentityService } from '../../../domain/identity/service.ts';
 import { toTimestamp } from '../../../domain/shared/clock.ts';
-import { clientEventsSince, type StoredClientEvent } from '../../../store/client-events.ts';
-import { findClient } from '../../../store/clients.ts';
+import type { StoredClientEvent } from '../../../store/client-events.ts';
+import { clientEventsAfter, findServerClient } from '../../../domain/clients/reads.ts';
 import { presentClient } from '../clients/presenter.ts';
 import type { ClientEvent } from '../clients/schema.ts';
 
@@ -162,7 +162,7 @@ export class StreamHub {
         feed.again = false;
         if (feed.streams.size === 0) break;
         const from = Math.min(...[...feed.streams].map((s) => s.lastSeq));
-        const events = await clientEventsSince(this.ctx.store.db, serverId, from, BATCH);
+        const events = await clientEventsAfter(this.ctx, serverId, from, BATCH);
         for (const event of events) await this.deliver(feed, event);
         if (events.length === BATCH) feed.again = true;
       } while (feed.again);
@@ -176,7 +176,7 @@ export class StreamHub {
   private async deliver(feed: Feed, event: StoredClientEvent): Promise<void> {
     const behind = [...feed.streams].filter((s) => s.lastSeq < event.seq);
     if (behind.length === 0) return;
-    const client = await findClient(this.ctx.store.db, event.vpnServerId, event.clientId);
+    const client = await findServerClient(this.ctx, event.vpnServerId, event.clientId);
     const rendered = new Map<string, string>();
     for (const stream of behind) {
       let text = rendered.get(stream.base);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
 import { Type } from 'typebox';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
-import { latestClientEventSeq } from '../../../store/client-events.ts';
+import { latestClientEvent } from '../../../domain/clients/reads.ts';
 import { bearerOf, principalOf } from '../../auth.ts';
 import { baseUrl } from '../../paging.ts';
 import { ErrorSchema, Id, VersionQuery, errorResponses } from '../../schemas.ts';
@@ -37,7 +37,7 @@ export function registerClientEventRoutes(root: FastifyInstance, services: AppSe
     const serverId = request.params.vpn_server_id;
     await getVpnServer(ctx, serverId);
     const resumeFrom = request.headers['last-event-id'];
-    const lastSeq = resumeFrom !== undefined ? Number(resumeFrom) : await latestClientEventSeq(ctx.store.db, serverId);
+    const lastSeq = resumeFrom !== undefined ? Number(resumeFrom) : await latestClientEvent(ctx, serverId);
     const token = bearerOf(request);
     const principal = principalOf(request);
     // From here to join nothing awaits, so the caps cannot be overrun by concurrent opens.

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
 import { disconnectMatching, getClient, requestDelete, requestDisconnect } from '../../../domain/clients/lifecycle.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
-import { listClients } from '../../../store/clients.ts';
+import { listServerClients } from '../../../domain/clients/reads.ts';
 import { ClientCounts } from '../../../domain/clients/counts.ts';
 import { parseSort } from '../../../store/pagination.ts';
 import { actorOf } from '../../auth.ts';
@@ -32,7 +32,7 @@ export function registerClientRoutes(root: FastifyInstance, services: AppService
     const limit = q.limit ?? DEFAULT_LIMIT;
     const filter = { ...(q.status && { status: q.status }), ...(q.username !== undefined && { username: q.username }), ...(q.common_name !== undefined && { commonName: q.common_name }) };
     const serverId = request.params.vpn_server_id;
-    const page = await listClients(ctx.store.db, serverId, filter, sort, limit, q.start, () => counts.count(serverId, filter));
+    const page = await listServerClients(ctx, counts, serverId, filter, sort, limit, q.start);
     const base = baseUrl(request);
     return collectionOf(request, 'clients', page, limit, (c) => presentClient(c, base));
   });

@@ -15,8 +15,8 @@ const CERTIFICATE_FIELDS = new Set(['caPem', 'serverName']);
 async function serverTrust(services: AppServices, certificateCrn: string, field: string): Promise<{ caPem: string; serverName: string }> {
   const { certificates } = services;
   const cert = await certificates.byCrn(certificateCrn, field);
-  const caPem = cert.issuer_id !== null ? (await certificates.get(cert.issuer_id)).certificate_pem : (cert.intermediate_pem ?? cert.certificate_pem);
-  return { caPem, serverName: cert.subject_cn };
+  const caPem = cert.issuerId !== null ? (await certificates.get(cert.issuerId)).certificatePem : (cert.intermediatePem ?? cert.certificatePem);
+  return { caPem, serverName: cert.commonName };
 }
 
 function render(services: AppServices, server: ProfileServer, trust: { caPem: string; serverName: string }, client?: { certPem: string; keyPem: string }): string {

@@ -1,21 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { Type } from 'typebox';
 import { fieldError } from '../../../errors/catalogue.ts';
 import { getVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { clientProfile } from './profile.ts';
-import { Id, VersionQuery, errorResponses, named } from '../../schemas.ts';
+import { errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
+import { Params, Query, Profile, ProfilePrototype } from './schema.ts';
 
 const tags = ['VPN servers'];
-const Params = Type.Object({ id: Type.String({ ...Id, description: 'The VPN server identifier.' }) }, { description: 'Path parameters.' });
-const Query = Type.Object(VersionQuery, { description: 'Version parameters.' });
-const ProfileText = Type.String({ pattern: '^[\\s\\S]*client[\\s\\S]*$', minLength: 1, maxLength: 1_000_000, description: 'OpenVPN client profile (.ovpn).' });
-const Profile = (description: string) => ({ description, content: { 'text/plain': { schema: ProfileText } } });
-const ProfilePrototype = named('VPNServerClientProfilePrototype', Type.Object(
-  { common_name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'Common name of the new client certificate.' }) },
-  { additionalProperties: false, description: 'Whom the profile is for.' },
-));
 
 export function registerProfileRoutes(root: FastifyInstance, services: AppServices): void {
   const app = root.withTypeProvider<RequestTypeProvider>();
@@ -48,7 +40,7 @@ export function registerProfileRoutes(root: FastifyInstance, services: AppServic
     // A profile that cannot be made must not leave an issued certificate behind.
     await clientProfile(services, server);
     const cert = await certificates.issue('client', auth.client_ca.crn, request.body.common_name, undefined, { vpnServerId: server.id });
-    const profile = await clientProfile(services, server, { certPem: cert.certificate_pem, keyPem: certificates.privateKeyOf(cert) });
+    const profile = await clientProfile(services, server, { certPem: cert.certificatePem, keyPem: await certificates.privateKeyOf(cert) });
     return reply.type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(profile);
   });
 }

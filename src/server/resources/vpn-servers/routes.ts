@@ -1,16 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
-import { createVpnServer, deleteVpnServer, getVpnServer, updateVpnServer } from '../../../domain/vpn-servers/service.ts';
+import { createVpnServer, deleteVpnServer, getVpnServer, listVpnServers, updateVpnServer } from '../../../domain/vpn-servers/service.ts';
+import { connectedCounts } from '../../../domain/clients/reads.ts';
 import { etagOf, type VpnServer } from '../../../domain/vpn-servers/model.ts';
 import { visibleServerIds } from '../../../domain/identity/roles.ts';
-import { listAllServers } from '../../../store/vpn-servers.ts';
-import { countConnected } from '../../../store/clients.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
 import { principalOf } from '../../auth.ts';
 import { baseUrl, collectionOf, DEFAULT_LIMIT } from '../../paging.ts';
 import { Accepted, ErrorSchema, errorResponses } from '../../schemas.ts';
 import type { AppServices } from '../../services.ts';
-import { presentVpnServer } from './presenter.ts';
+import { presentVpnServer, vpnServerSpecOf } from './presenter.ts';
 import { assertProfileCertificate } from '../profiles/profile.ts';
 import { CreateBody, IfMatchHeaders, ListQuery, PatchBody, Query, ServerParams, VPN_SERVER_SORTS, VpnServerCollection, VpnServerSchema } from './schema.ts';
 
@@ -21,7 +20,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
   const { ctx, certificates } = services;
 
   const present = async (request: FastifyRequest, servers: VpnServer[]) => {
-    const counts = await countConnected(ctx.store.db, servers.map((s) => s.id));
+    const counts = await connectedCounts(ctx, servers.map((s) => s.id));
     const base = baseUrl(request);
     return servers.map((server) =>
       presentVpnServer(server, {
@@ -42,7 +41,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     const q = request.query;
     const sort = parseSort(q.sort, VPN_SERVER_SORTS, { column: 'created_at', direction: 'desc' });
     const visible = visibleServerIds(principalOf(request), 'vpn_server.read');
-    const servers = (await listAllServers(ctx.store.db)).filter(
+    const servers = (await listVpnServers(ctx)).filter(
       (s) =>
         (visible === null || visible.has(s.id)) &&
         (q.name === undefined || s.name === q.name) &&
@@ -59,7 +58,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     schema: { operationId: 'create_vpn_server', summary: 'Create a VPN server', description: 'Creates a VPN server; it starts `pending` and turns `stable` once its OpenVPN process runs. The answer carries an ETag.', tags, querystring: Query, body: CreateBody, response: { 201: VpnServerSchema, ...errorResponses } },
   }, async (request, reply) => {
     if (request.body.certificate) await assertProfileCertificate(services, request.body.certificate.crn, 'certificate.crn');
-    const server = await createVpnServer(ctx, certificates, request.body);
+    const server = await createVpnServer(ctx, certificates, vpnServerSpecOf(request.body));
     reply.code(201).header('ETag', etagOf(server));
     return presentOne(request, server);
   });
@@ -89,7 +88,7 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
     },
   }, async (request, reply) => {
     if (request.body.certificate) await assertProfileCertificate(services, request.body.certificate.crn, 'certificate.crn');
-    const server = await updateVpnServer(ctx, certificates, request.params.id, request.body, request.headers['if-match']);
+    const server = await updateVpnServer(ctx, certificates, request.params.id, vpnServerSpecOf(request.body), request.headers['if-match']);
     reply.header('ETag', etagOf(server));
     return presentOne(request, server);
   });
