@@ -93,3 +93,24 @@ test('killRealAddress encodes IPv4 IP:port only', () => {
     assert.throws(() => killRealAddress(bad), CommandEncodingError, bad);
   }
 });
+
+test('sessions known only from `status` (begun before the agent attached) get their follow-up too', () => {
+  const core = new ManagementCore({ killGraceMs: 200 });
+  core.tracker.setProcessStart(START, 0);
+  core.tracker.noteListedAddresses([
+    { cid: 4, address: '198.18.0.2:42004' },
+    { cid: 5, address: '198.18.0.2:42005' },
+  ]);
+  assert.equal(core.halted(4, 0), 200);
+  assert.equal(core.halted(5, 0), 200);
+  // cid 5 ends meanwhile; a session seen by its events takes over 42004's address.
+  core.receive(disconnectText(client(5, 42005), { sent: 1, received: 1 }), 50);
+  live(core, client(6, 42004), 60);
+  assert.deepEqual(lines(core, 200), []);
+  // A later status no longer lists what ended.
+  core.tracker.noteListedAddresses([{ cid: 7, address: '198.18.0.2:42007' }]);
+  assert.equal(core.tracker.realAddressOf(4), undefined);
+  assert.equal(core.tracker.realAddressOf(6), '198.18.0.2:42004');
+  assert.equal(core.halted(7, 300), 500);
+  assert.deepEqual(lines(core, 500), ['kill 198.18.0.2:42007']);
+});

@@ -127,6 +127,11 @@ export class SessionTracker {
   private sessions = new Map<number, TrackedSession>();
   /** Real address → the CID that last showed up from it (current epoch). */
   private byAddress = new Map<string, number>();
+  /**
+   * Real addresses `status` listed for CIDs this tracker saw no event of (sessions that began
+   * before it attached); replaced at every `status`, so they cannot outlive the process's list.
+   */
+  private listed = new Map<number, string>();
 
   constructor(options: SessionTrackerOptions = {}) {
     this.authTimeoutMs = options.authTimeoutMs ?? 60_000;
@@ -159,7 +164,15 @@ export class SessionTracker {
 
   /** The real address (`IP:port`) a tracked session's packets come from, when its events said. */
   realAddressOf(cid: number): string | undefined {
-    return this.sessions.get(cid)?.realAddress;
+    return this.sessions.get(cid)?.realAddress ?? this.listed.get(cid);
+  }
+
+  /**
+   * What `status` says of real addresses (`IP:port` per CID), for sessions whose events this
+   * tracker never saw. Sessions it tracks keep what their own events said.
+   */
+  noteListedAddresses(rows: readonly { cid: number; address: string }[]): void {
+    this.listed = new Map(rows.filter((row) => this.sessions.get(row.cid)?.realAddress === undefined).map((row) => [row.cid, row.address]));
   }
 
   /**
@@ -167,7 +180,10 @@ export class SessionTracker {
    * from the same address (same client port, after the old instance ended) takes it over.
    */
   holderOf(address: string): number | undefined {
-    return this.byAddress.get(address);
+    const seen = this.byAddress.get(address);
+    if (seen !== undefined) return seen;
+    for (const [cid, listed] of this.listed) if (listed === address) return cid;
+    return undefined;
   }
 
   /** A decision was sent for this auth request: stop tracking its expiry. */
@@ -257,6 +273,7 @@ export class SessionTracker {
     }
     this.sessions = new Map();
     this.byAddress = new Map();
+    this.listed = new Map();
     this.epoch = undefined;
     return facts;
   }
@@ -282,6 +299,7 @@ export class SessionTracker {
 
   private forget(session: TrackedSession): void {
     this.sessions.delete(session.cid);
+    this.listed.delete(session.cid);
     if (session.realAddress !== undefined && this.byAddress.get(session.realAddress) === session.cid) this.byAddress.delete(session.realAddress);
   }
 
@@ -291,6 +309,7 @@ export class SessionTracker {
     if (session.realAddress !== undefined && session.realAddress !== address && this.byAddress.get(session.realAddress) === session.cid) this.byAddress.delete(session.realAddress);
     session.realAddress = address;
     this.byAddress.set(address, session.cid);
+    this.listed.delete(session.cid);
   }
 
   private authRequest(reauth: boolean, cid: number, kid: number, env: ClientEnv, now: number): AuthRequestFact {
@@ -338,6 +357,7 @@ export class SessionTracker {
   private disconnected(cid: number, env: ClientEnv, now: number): DisconnectedFact {
     const session = this.sessions.get(cid);
     if (session !== undefined) this.forget(session);
+    this.listed.delete(cid);
     // Sessions established before we attached are unknown to us; their ENV still says so.
     const wasEstablished = session?.established ?? env.has('time_unix');
     return {

@@ -184,7 +184,12 @@ export class ManagementConnection {
 
   async status(): Promise<StatusSnapshot> {
     const reply = await this.run(commands.statusV3());
-    return parseStatus(reply.shape === 'block' ? reply.lines : [reply.text]);
+    const snapshot = parseStatus(reply.shape === 'block' ? reply.lines : [reply.text]);
+    // Sessions that began before this connection have no events here; `status` has their address.
+    this.core.tracker.noteListedAddresses(
+      snapshot.clients.flatMap((client) => (client.realAddress?.port === undefined ? [] : [{ cid: client.cid, address: `${client.realAddress.ip}:${client.realAddress.port}` }])),
+    );
+    return snapshot;
   }
 
   /** OpenVPN's log history (`log all`): what it logged, with times, also while nobody was attached. */
