@@ -89,3 +89,13 @@ test('observability: log format, metrics, metrics address, retention — default
     for (const name of ['--log-format', '--metrics-listen / SLUICE_METRICS_LISTEN must be HOST:PORT', 'but --metrics / SLUICE_METRICS is off', 'AUDIT_RETENTION_DAYS', 'MONITORING_RETENTION_DAYS']) assert.ok(error.message.includes(name), `${name} in ${error.message}`);
   }
 });
+
+test('kill grace: default, flag and variable, off, bad values named', () => {
+  assert.equal(loadServeConfig({}, {}).killGraceMs, 1200);
+  assert.equal(loadServeConfig({ 'kill-grace': '2500' }, { SLUICE_KILL_GRACE_MS: '100' }).killGraceMs, 2500);
+  assert.equal(loadServeConfig({}, { SLUICE_KILL_GRACE_MS: '0' }).killGraceMs, 0);
+  assert.equal(loadServeConfig({}, { SLUICE_KILL_GRACE_MS: 'off' }).killGraceMs, undefined);
+  for (const bad of ['4501', '-1', '1.5', '1s', 'on']) {
+    assert.throws(() => loadServeConfig({ 'kill-grace': bad }, {}), new RegExp(`--kill-grace / SLUICE_KILL_GRACE_MS must be .*got "${bad.replace('.', '\\.')}"`), bad);
+  }
+});

@@ -41,6 +41,11 @@ export interface ServeConfig {
   auditRetentionDays: number;
   /** How long the hourly monitoring samples are kept (minute samples: 48 hours). */
   monitoringRetentionDays: number;
+  /**
+   * Grace (ms) between `client-kill … HALT` and the `kill IP:port` that ends the session at once
+   * instead of after OpenVPN's 5 s exit interval; undefined (`off`): OpenVPN's own interval.
+   */
+  killGraceMs: number | undefined;
   /** Not a flag: on for every operator; benchmarks turn it off to measure its cost. */
   audit: boolean;
 }
@@ -84,7 +89,13 @@ export const SERVE_OPTIONS = {
   'metrics-listen': 'SLUICE_METRICS_LISTEN',
   'audit-retention-days': 'SLUICE_AUDIT_RETENTION_DAYS',
   'monitoring-retention-days': 'SLUICE_MONITORING_RETENTION_DAYS',
+  'kill-grace': 'SLUICE_KILL_GRACE_MS',
 } as const;
+
+/** Default grace before the follow-up `kill IP:port` (see docs/operations.md for the measurements). */
+export const DEFAULT_KILL_GRACE_MS = 1200;
+/** OpenVPN ends a killed instance itself 5 s after `client-kill`; a longer grace would never fire. */
+export const MAX_KILL_GRACE_MS = 4500;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
 
 export class ConfigError extends Error {
@@ -166,6 +177,16 @@ function loadLimits(get: (option: ServeOption) => string | undefined, label: (op
   };
 }
 
+/** `off`, or milliseconds from 0 to MAX_KILL_GRACE_MS. */
+function killGrace(name: string, text: string | undefined, problems: string[]): number | undefined {
+  if (text === 'off') return undefined;
+  if (text !== undefined && !/^\d+$/.test(text)) {
+    problems.push(`${name} must be milliseconds from 0 to ${MAX_KILL_GRACE_MS} or off, got "${text}"`);
+    return DEFAULT_KILL_GRACE_MS;
+  }
+  return integer(name, text, DEFAULT_KILL_GRACE_MS, 0, MAX_KILL_GRACE_MS, problems);
+}
+
 /** Splits an argument string the way a shell would for simple cases: spaces, with "…" or '…' quoting. */
 export function splitArgs(text: string): string[] {
   const out: string[] = [];
@@ -235,6 +256,7 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     metricsListen,
     auditRetentionDays: integer(label('audit-retention-days'), get('audit-retention-days'), 90, 1, 36_500, problems),
     monitoringRetentionDays: integer(label('monitoring-retention-days'), get('monitoring-retention-days'), 31, 7, 36_500, problems),
+    killGraceMs: killGrace(label('kill-grace'), get('kill-grace'), problems),
     audit: true,
   };
   if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {

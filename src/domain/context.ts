@@ -1,6 +1,7 @@
 import type { Store } from '../store/database.ts';
 import type { Clock } from './shared/clock.ts';
 import type { ChangeBus } from './events/bus.ts';
+import type { VpnClient } from './clients/model.ts';
 
 /**
  * What the domain tells the gateway side. Calls are notifications, not RPCs: the durable intent is
@@ -9,7 +10,11 @@ import type { ChangeBus } from './events/bus.ts';
 export interface GatewayPort {
   serverChanged(serverId: string): void;
   serverDeleted(serverId: string): void;
-  clientIntent(serverId: string, clientId: string): void;
+  /**
+   * A disconnect or delete of a live session was committed; `client` is the record as written
+   * (session key, intent, cause), so the gateway can end the session without asking back.
+   */
+  clientIntent(serverId: string, client: VpnClient): void;
 }
 
 export interface DomainContext {

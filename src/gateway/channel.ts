@@ -139,7 +139,7 @@ export interface AgentReplies {
   session_ended: Record<string, never>;
   stored_sessions: { sessions: StoredSessionReport[] };
   authorize: { allow: true } | { allow: false; reason: string };
-  pending_kills: { kills: { sessionKey: string; reason: string; cause?: KillCause }[] };
+  pending_kills: { kills: KillOrder[] };
   attempts_ended: Record<string, never>;
   session_traffic: Record<string, never>;
   route_counters: Record<string, never>;
@@ -148,11 +148,24 @@ export interface AgentReplies {
 
 export type AgentReply<R extends AgentRequest> = AgentReplies[R['type']];
 
-/** Notices the control plane pushes; the agent answers none of them and re-reads state instead. */
+/** A disconnect or delete intent for one live session, as the agent carries it out. */
+export interface KillOrder {
+  sessionKey: string;
+  /** Sent to the client with the HALT. */
+  reason: string;
+  cause?: KillCause;
+}
+
+/**
+ * Notices the control plane pushes; the agent answers none of them and re-reads state instead.
+ * A `kill_requested` with `kills` carries the intents just committed, so the agent kills at once
+ * without asking; without `kills` (another replica's intent, a resync) it reads `pending_kills`.
+ * Either way the store keeps the intent until the session's end is recorded.
+ */
 export type ControlNotice =
   | { type: 'server_changed'; serverId: string }
   | { type: 'server_deleted'; serverId: string }
-  | { type: 'kill_requested'; serverId: string };
+  | { type: 'kill_requested'; serverId: string; kills?: KillOrder[] };
 
 export interface ControlPlaneChannel {
   request<R extends AgentRequest>(request: R): Promise<AgentReply<R>>;

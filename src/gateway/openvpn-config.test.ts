@@ -38,6 +38,7 @@ test('renders the directives Sluice depends on', () => {
     'dh none',
     'tls-server',
     'keepalive 4 12',
+    'tls-timeout 1',
     'management-log-cache 5000',
     'key "/etc/sluice/server key.pem"',
     'push "dhcp-option DNS 9.9.9.9"',

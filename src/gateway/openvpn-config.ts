@@ -21,6 +21,11 @@
  *   leaves users down for a minute. Three pings in a row must be lost before a client gives up on
  *   a live server. Idle cost: one ping each way per 4 s per client (measured in BENCHMARKS.md).
  *   The server itself drops a vanished client after 2 × 12 s.
+ * - `tls-timeout 1`: the control channel retransmits an unacknowledged packet after 1 s (then 2,
+ *   4 … s) instead of 2 s. A disconnect's HALT is followed by `kill IP:port` after the agent's
+ *   grace (1.2 s by default), which ends the instance and its retransmits; with 1 s the HALT is
+ *   sent twice inside that grace, as often as OpenVPN's own 5 s exit interval allows with 2 s.
+ *   Cost: on paths slower than 1 s round trip, handshake packets are resent once more.
  * - `management-log-cache`: OpenVPN keeps its recent log lines for `log all`, which dates the ends
  *   of sessions that ended while no agent was attached (see gateway/core/session-end.ts).
  * - Route actions: `deliver` and `translate` routes are pushed in split-tunnel mode (the client
@@ -200,6 +205,9 @@ export function renderServerConfig(spec: ServerConfigSpec): string {
     `keepalive ${keepalive.interval} ${keepalive.timeout}`,
     `hand-window ${seconds('handWindow', spec.handWindow ?? 60, 1)}`,
     `reneg-sec ${seconds('renegSec', spec.renegSec ?? 3600)}`,
+    // Control-channel retransmits after 1 s, doubling (OpenVPN's default 2): a disconnect's HALT
+    // gets its second transmission inside the agent's kill grace (see agent/server-runtime.ts).
+    'tls-timeout 1',
     'persist-key',
     'persist-tun',
   );

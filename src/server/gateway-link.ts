@@ -93,8 +93,10 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     const { store } = this.ctx();
     void store.changes.publish(store.db, 'servers', serverId).catch(() => undefined);
   }
-  clientIntent(serverId: string): void {
-    this.agent?.({ type: 'kill_requested', serverId });
+  /** The intent travels with the notice: the agent kills as soon as it is committed. */
+  clientIntent(serverId: string, client: VpnClient): void {
+    if (client.intent === null) return;
+    this.agent?.({ type: 'kill_requested', serverId, kills: [{ sessionKey: client.sessionKey, ...killOf(client) }] });
   }
 
   async request<R extends AgentRequest>(request: R): Promise<AgentReply<R>> {

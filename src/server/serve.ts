@@ -154,6 +154,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
         extraArgs: config.openvpnArgs,
         timers: {},
         degradedForMs: config.degradedSeconds * 1000,
+        killGraceMs: config.killGraceMs,
         now: () => Date.now(),
       },
       gatewayLog,

@@ -126,6 +126,10 @@ for (const dialect of testDialects()) run(`gateway with real OpenVPN (${dialect}
     });
     const recordMs = Date.now() - started;
     assert.ok(ended.disconnected_at);
+    // Ended by the follow-up `kill IP:port` after the grace, not OpenVPN's 5 s: the client still
+    // got its HALT and did not come back as a new session.
+    assert.equal(carol.isRunning(), false);
+    assert.deepEqual(await clientsOf(api, server.id, '&status=connected'), []);
     await eventually('record auto-deleted', async () => ((await api.call('GET', `/v1/vpn_servers/${server.id}/clients/${row.id}`)).status === 404 ? true : undefined));
     process.stdout.write(`# measured: disconnect → client exit ${exitMs} ms, → API disconnected ${recordMs} ms\n`);
   });

@@ -62,7 +62,7 @@ export async function startHarness(dialect: TestDialect, options: HarnessOptions
       gatewayCalls.push(`deleted ${id}`);
       void finishVpnServerDeletion(ctx, id);
     },
-    clientIntent: (serverId, clientId) => gatewayCalls.push(`intent ${serverId} ${clientId}`),
+    clientIntent: (serverId, client) => gatewayCalls.push(`intent ${serverId} ${client.id}`),
   };
   const ctx: DomainContext = { store, clock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
   const masterKey = new Uint8Array(32).fill(7);

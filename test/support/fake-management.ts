@@ -350,7 +350,7 @@ export class FakeManagementServer {
         return;
       }
       case 'kill':
-        this.reply(`ERROR: common name '${a1 ?? ''}' not found`);
+        this.killByName(a1 ?? '');
         return;
       case 'signal':
         this.reply(`SUCCESS: signal ${a1 ?? ''} thrown`);
@@ -366,6 +366,41 @@ export class FakeManagementServer {
       default:
         this.reply("ERROR: unknown command, enter 'help' for more options");
     }
+  }
+
+  /**
+   * `kill IP:port` ends every instance at that real address at once (a DISCONNECT follows, not
+   * after the 5 s of client-kill); `kill <cn>` finds nobody here. Replies as OpenVPN 2.6.14 gives them.
+   */
+  private killByName(victim: string): void {
+    // OpenVPN splits at the first two colons: IP:port when both parts are there, else a common name.
+    const [p1 = '', p2 = ''] = victim.split(':');
+    if (p1 === '') {
+      this.reply('ERROR: kill parse');
+      return;
+    }
+    if (p2 === '') {
+      this.reply(`ERROR: common name '${p1}' not found`);
+      return;
+    }
+    const octets = p1.split('.');
+    if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+      this.reply(`ERROR: error parsing IP address: ${p1}`);
+      return;
+    }
+    const port = Number.parseInt(p2, 10) || 0;
+    if (port <= 0 || port >= 65536) {
+      this.reply(`ERROR: port number is out of range: ${p2}`);
+      return;
+    }
+    const ip = octets.map(Number).join('.');
+    const victims = [...this.clients.values()].filter((c) => (c.ip ?? '127.0.0.1') === ip && (c.port ?? 0) === port);
+    if (victims.length === 0) {
+      this.reply(`ERROR: client at address ${ip}:${port} not found`);
+      return;
+    }
+    this.reply(`SUCCESS: ${victims.length} client(s) at address ${ip}:${port} killed`);
+    for (const c of victims) this.disconnectClient(c.cid);
   }
 
   private answerAuth(cid: number, kid: number): void {

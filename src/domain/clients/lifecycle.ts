@@ -122,14 +122,13 @@ export type IntentOutcome = 'accepted' | 'already_disconnected';
 /** Records the wish to disconnect before answering, so it survives a restart of either side. */
 export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<IntentOutcome> {
   const now = ctx.clock.now();
-  const outcome = await inTransaction(ctx.store.db, async (trx) => {
-    const client = await requireVisibleClient(trx, serverId, clientId);
-    const outcome = await markDisconnect(trx, client, now, actor, origin);
-    if (outcome === 'accepted') await announceIntent(ctx, trx, serverId);
-    return outcome;
+  const { outcome, client } = await inTransaction(ctx.store.db, async (trx) => {
+    const marked = await markDisconnect(trx, await requireVisibleClient(trx, serverId, clientId), now, actor, origin);
+    if (marked.outcome === 'accepted') await announceIntent(ctx, trx, serverId);
+    return marked;
   });
   if (outcome === 'accepted') {
-    ctx.gateway.clientIntent(serverId, clientId);
+    ctx.gateway.clientIntent(serverId, client);
     ctx.bus.notify(serverId);
   }
   return outcome;
@@ -143,31 +142,34 @@ function announceIntent(ctx: DomainContext, trx: Executor, serverId: string): Pr
   return ctx.store.changes.publish(trx, 'intents', serverId);
 }
 
-async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor, origin: IntentOrigin): Promise<IntentOutcome> {
-  if (client.status === 'disconnected') return 'already_disconnected';
-  if (client.intent === 'disconnect') return 'accepted';
-  await saveClient(trx, { ...client, intent: 'disconnect', intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' });
+/** Writes the intent; returns the record as it now stands. */
+async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor, origin: IntentOrigin): Promise<{ outcome: IntentOutcome; client: VpnClient }> {
+  if (client.status === 'disconnected') return { outcome: 'already_disconnected', client };
+  if (client.intent === 'disconnect') return { outcome: 'accepted', client };
+  const marked: VpnClient = { ...client, intent: 'disconnect', intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' };
+  await saveClient(trx, marked);
   await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor, linkOf(origin))]);
-  return 'accepted';
+  return { outcome: 'accepted', client: marked };
 }
 
 /** Delete: the record disappears for readers at once; a live session is ended by the gateway. */
 export async function requestDelete(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<void> {
   const now = ctx.clock.now();
   const link = linkOf(origin);
-  const live = await inTransaction(ctx.store.db, async (trx) => {
+  const live = await inTransaction(ctx.store.db, async (trx): Promise<VpnClient | undefined> => {
     const client = await requireVisibleClient(trx, serverId, clientId);
     if (client.status === 'disconnected') {
       await deleteClientRow(trx, client.id);
       await appendClientEvents(trx, [event(client, 'deleted', now, actor, link)]);
-      return false;
+      return undefined;
     }
-    await saveClient(trx, { ...client, intent: 'delete', intentAt: now, intentBy: actor });
+    const marked: VpnClient = { ...client, intent: 'delete', intentAt: now, intentBy: actor };
+    await saveClient(trx, marked);
     await appendClientEvents(trx, [event(client, 'delete_requested', now, actor, link), event(client, 'deleted', now, actor, link)]);
     await announceIntent(ctx, trx, serverId);
-    return true;
+    return marked;
   });
-  if (live) ctx.gateway.clientIntent(serverId, clientId);
+  if (live) ctx.gateway.clientIntent(serverId, live);
   ctx.bus.notify(serverId);
 }
 
@@ -182,11 +184,11 @@ export async function disconnectMatching(ctx: DomainContext, serverId: string, f
   const results = await inTransaction(ctx.store.db, async (trx) => {
     const matches = (await connectedClients(trx, serverId, filter)).filter(isVisible);
     const out: BulkResult[] = [];
-    for (const client of matches) out.push({ client, outcome: await markDisconnect(trx, client, now, actor, origin) });
+    for (const client of matches) out.push(await markDisconnect(trx, client, now, actor, origin));
     if (out.length > 0) await announceIntent(ctx, trx, serverId);
     return out;
   });
-  for (const r of results) ctx.gateway.clientIntent(serverId, r.client.id);
+  for (const r of results) if (r.outcome === 'accepted') ctx.gateway.clientIntent(serverId, r.client);
   if (results.length > 0) ctx.bus.notify(serverId);
   return results;
 }

@@ -60,6 +60,14 @@ export class GatewayAgent {
   }
 
   notify(notice: ControlNotice): void {
+    // The intent came with the notice: kill now on an attached server rather than behind queued work.
+    if (notice.type === 'kill_requested' && notice.kills !== undefined) {
+      const runtime = this.runtimes.get(notice.serverId);
+      if (runtime?.attached) {
+        runtime.killNow(notice.kills);
+        return;
+      }
+    }
     void this.enqueue(notice.serverId, async () => {
       if (notice.type === 'server_changed') await this.apply(notice.serverId);
       else if (notice.type === 'server_deleted') await this.remove(notice.serverId);

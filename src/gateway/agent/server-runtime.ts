@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ControlPlaneChannel, LiveSession, ServerSpec, ServerStateReport } from '../channel.ts';
+import type { ControlPlaneChannel, KillOrder, LiveSession, ServerSpec, ServerStateReport } from '../channel.ts';
 import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction, type SupervisorInput, type SupervisorPolicy, type SupervisorState } from '../core/supervisor.ts';
 import type { AuthRequestFact, EstablishedFact, SessionFact, SessionKey } from '../core/sessions.ts';
 import { reconcile } from '../core/reconcile.ts';
@@ -38,6 +38,11 @@ export interface RuntimeOptions {
   metricsReportMs?: number;
   /** How often `status` is read for byte counts and tunnel activity (ms). */
   statusPollMs?: number;
+  /**
+   * Grace (ms) from an accepted `client-kill … HALT` to the `kill IP:port` that ends the session
+   * without OpenVPN's 5 s exit interval; undefined: no follow-up (OpenVPN's own interval).
+   */
+  killGraceMs?: number | undefined;
 }
 
 const STATUS_POLL_MS = 30_000;
@@ -80,6 +85,11 @@ export class ServerRuntime {
   private readonly sessionChains = new Map<string, Promise<void>>();
   private killPass: Promise<void> | undefined;
   private killAgain = false;
+  /** Kills sent straight from a notice, still awaiting OpenVPN's answer (drained on detach). */
+  private readonly directKills = new Set<Promise<void>>();
+  /** Fires when the next `kill IP:port` follow-up is due. */
+  private followUpTimer: NodeJS.Timeout | undefined;
+  private followUpAt: number | undefined;
   private savedEpoch: number | undefined;
   private lastSpawnError: string | undefined;
   /** Set by detach(): the control plane is going away, its store with it. */
@@ -107,6 +117,11 @@ export class ServerRuntime {
 
   get running(): boolean {
     return this.state.phase !== 'stopped';
+  }
+
+  /** Attached to a serving OpenVPN (kills can go out now). */
+  get attached(): boolean {
+    return this.connection?.isOpen === true && this.state.attached && !this.attaching && !this.inert;
   }
 
   /** Starts the server, re-adopting an `openvpn` left running by a previous control plane. */
@@ -160,11 +175,12 @@ export class ServerRuntime {
    */
   async detach(drainMs = 2000): Promise<void> {
     this.inert = true;
-    const inFlight = Promise.allSettled([...this.sessionChains.values(), this.killPass]);
+    const inFlight = Promise.allSettled([...this.sessionChains.values(), this.killPass, ...this.directKills]);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
     clearTimeout(timer);
     if (this.connection?.isOpen) this.lastSeen.touch(this.options.now(), true);
+    this.clearFollowUpTimer();
     this.connection?.close();
     this.connection = undefined;
   }
@@ -200,10 +216,26 @@ export class ServerRuntime {
     return this.killPass;
   }
 
+  /**
+   * Kills named by the notice itself (the intent travels with it): sent at once, without asking
+   * the control plane for pending intents. Without an attached connection nothing is sent; the
+   * intent stays in the store and the pass after attach carries it out.
+   */
+  killNow(kills: readonly KillOrder[]): void {
+    const connection = this.connection;
+    if (!connection?.isOpen || this.inert) return;
+    const sent = this.sendKills(connection, kills).finally(() => this.directKills.delete(sent));
+    this.directKills.add(sent);
+  }
+
   private async killPending(): Promise<void> {
     const connection = this.connection;
     if (!connection?.isOpen) return;
     const { kills } = await this.channel.request({ type: 'pending_kills', serverId: this.serverId });
+    await this.sendKills(connection, kills);
+  }
+
+  private async sendKills(connection: ManagementConnection, kills: readonly KillOrder[]): Promise<void> {
     const epoch = connection.processStart;
     const due = kills.filter((kill) => {
       const { processStart, cid } = parseSessionKey(kill.sessionKey);
@@ -223,6 +255,34 @@ export class ServerRuntime {
         }),
       ),
     );
+    if (due.length > 0) this.scheduleFollowUps(connection);
+  }
+
+  /** Arms the timer for the earliest `kill IP:port` follow-up due on this connection. */
+  private scheduleFollowUps(connection: ManagementConnection): void {
+    const delay = connection.followUpDelayMs();
+    if (delay === undefined || this.connection !== connection || this.inert) return;
+    const at = this.options.now() + delay;
+    if (this.followUpTimer !== undefined && this.followUpAt !== undefined && this.followUpAt <= at) return;
+    this.clearFollowUpTimer();
+    this.followUpAt = at;
+    this.followUpTimer = setTimeout(() => {
+      this.followUpTimer = this.followUpAt = undefined;
+      if (this.connection !== connection || !connection.isOpen) return;
+      connection.sendFollowUps().then(
+        (sent) => {
+          if (sent.length > 0) this.log.debug({ serverId: this.serverId, sessions: sent.map((f) => `${f.key.processStart}:${f.key.cid}`) }, 'killed halted sessions by address');
+          this.scheduleFollowUps(connection);
+        },
+        (error: unknown) => this.log.info({ serverId: this.serverId, err: error }, 'follow-up kill failed'),
+      );
+    }, delay);
+    this.followUpTimer.unref();
+  }
+
+  private clearFollowUpTimer(): void {
+    if (this.followUpTimer !== undefined) clearTimeout(this.followUpTimer);
+    this.followUpTimer = this.followUpAt = undefined;
   }
 
   /**
@@ -323,6 +383,7 @@ export class ServerRuntime {
       connection.on('close', ({ error }) => {
         if (this.connection !== connection) return;
         this.connection = undefined;
+        this.clearFollowUpTimer();
         if (error) this.dispatch({ type: 'detached' });
       });
       await this.dataplane?.ensure();
@@ -348,7 +409,7 @@ export class ServerRuntime {
     const deadline = this.options.now() + this.policy.attachTimeoutMs;
     while (this.options.now() < deadline && this.process?.exitStatus === undefined) {
       if (existsSync(this.paths.socket)) {
-        const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000 });
+        const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000, killGraceMs: this.options.killGraceMs });
         try {
           await connection.connect();
           return connection;

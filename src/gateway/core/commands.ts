@@ -116,6 +116,26 @@ export const clientDeny = (cid: number, kid: number, reason: string, clientReaso
 export const clientKill = (cid: number, reason: string, mode: 'HALT' | 'RESTART' = 'HALT'): EncodedCommand =>
   single(['client-kill', id('cid', cid), quoteText(`${mode},${reason}`)], 'line');
 
+const IPV4_PORT = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
+
+/** Whether `kill IP:port` can name this real address: OpenVPN 2.6 parses IPv4 `a.b.c.d:port` only. */
+export function killableAddress(address: string): boolean {
+  const match = IPV4_PORT.exec(address);
+  if (match === null) return false;
+  const port = Number(match[5]);
+  return match.slice(1, 5).every((octet) => Number(octet) <= 255) && port > 0 && port < 65536;
+}
+
+/**
+ * `kill IP:port`: OpenVPN ends every instance whose real address is `IP:port` at once (SIGTERM to
+ * the instance, no message to the client). After `client-kill … HALT` it ends the session without
+ * the 5 s exit interval. Replies `SUCCESS: N client(s) at address IP:port killed` or
+ * `ERROR: client at address IP:port not found` (OpenVPN 2.6.14).
+ */
+export const killRealAddress = (address: string): EncodedCommand => {
+  if (!killableAddress(address)) throw new CommandEncodingError('address', `must be IPv4 a.b.c.d:port, got ${JSON.stringify(address)}`);
+  return single(['kill', address], 'line');
+};
 
 /** Wire text of a command: its lines joined with `\r\n`, ending in `\r\n`. */
 export function wireText(command: EncodedCommand): string {

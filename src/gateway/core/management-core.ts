@@ -9,6 +9,7 @@ import { ManagementProtocol } from './protocol.ts';
 import type { AnomalyReason, CommandReply, ProtocolLimits, ReplyShape } from './protocol.ts';
 import { SessionTracker } from './sessions.ts';
 import type { SessionFact, SessionTrackerOptions } from './sessions.ts';
+import { KillFollowUps, type FollowUp } from './kill-followup.ts';
 
 export interface CoreOutput {
   events: ManagementEvent[];
@@ -17,17 +18,37 @@ export interface CoreOutput {
   anomalies: { reason: AnomalyReason; line: string }[];
 }
 
-export type ManagementCoreOptions = FramerOptions & ProtocolLimits & SessionTrackerOptions;
+export interface KillFollowUpOptions {
+  /**
+   * Grace (ms) between an accepted `client-kill … HALT` and the `kill IP:port` that ends the
+   * instance without OpenVPN's 5 s exit interval. Undefined: no follow-up.
+   */
+  killGraceMs?: number | undefined;
+}
+
+export type ManagementCoreOptions = FramerOptions & ProtocolLimits & SessionTrackerOptions & KillFollowUpOptions;
 
 export class ManagementCore {
   readonly framer: LineFramer;
   readonly protocol: ManagementProtocol;
   readonly tracker: SessionTracker;
+  readonly followUps: KillFollowUps | undefined;
 
   constructor(options: ManagementCoreOptions = {}) {
     this.framer = new LineFramer(options);
     this.protocol = new ManagementProtocol(options);
     this.tracker = new SessionTracker(options);
+    this.followUps = options.killGraceMs === undefined ? undefined : new KillFollowUps(options.killGraceMs);
+  }
+
+  /** `client-kill CID HALT` was accepted: when its `kill IP:port` follow-up is due (if it gets one). */
+  halted(cid: number, now: number): number | undefined {
+    return this.followUps?.halted({ processStart: this.tracker.processStart ?? 0, cid }, this.tracker, now);
+  }
+
+  /** Follow-up kills due now, for sessions that still hold their address. */
+  dueFollowUps(now: number): FollowUp[] {
+    return this.followUps?.due(now, this.tracker) ?? [];
   }
 
   /** Bytes held across all buffers (framer partial line, open ENV/reply blocks). */

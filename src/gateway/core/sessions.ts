@@ -97,6 +97,15 @@ interface TrackedSession {
   /** Set while a CONNECT/REAUTH awaits a decision. */
   pendingAuth: { kid: number; expiresAt: number } | undefined;
   clientIp: string | undefined;
+  /** Where the client's packets come from (`IP:port`, OpenVPN's real address of the instance). */
+  realAddress: string | undefined;
+}
+
+/** `IP:port` from a client's ENV (trusted_* after auth, untrusted_* before), as `status` prints it. */
+function realAddressOf(env: ClientEnv): string | undefined {
+  const ip = env.get('trusted_ip') ?? env.get('untrusted_ip') ?? env.get('trusted_ip6') ?? env.get('untrusted_ip6');
+  const port = parseUnsigned(env.get('trusted_port')) ?? parseUnsigned(env.get('untrusted_port'));
+  return ip === undefined || ip === '' || port === undefined ? undefined : `${ip}:${port}`;
 }
 
 /**
@@ -116,6 +125,13 @@ export class SessionTracker {
   private epoch: number | undefined;
   /** Sessions of the current epoch by cid, in insertion order (oldest first). */
   private sessions = new Map<number, TrackedSession>();
+  /** Real address → the CID that last showed up from it (current epoch). */
+  private byAddress = new Map<string, number>();
+  /**
+   * Real addresses `status` listed for CIDs this tracker saw no event of (sessions that began
+   * before it attached); replaced at every `status`, so they cannot outlive the process's list.
+   */
+  private listed = new Map<number, string>();
 
   constructor(options: SessionTrackerOptions = {}) {
     this.authTimeoutMs = options.authTimeoutMs ?? 60_000;
@@ -144,6 +160,30 @@ export class SessionTracker {
   /** Whether this tracker has heard of the client (a CONNECT or any other event of it). */
   tracks(cid: number): boolean {
     return this.sessions.has(cid);
+  }
+
+  /** The real address (`IP:port`) a tracked session's packets come from, when its events said. */
+  realAddressOf(cid: number): string | undefined {
+    return this.sessions.get(cid)?.realAddress ?? this.listed.get(cid);
+  }
+
+  /**
+   * What `status` says of real addresses (`IP:port` per CID), for sessions whose events this
+   * tracker never saw. Sessions it tracks keep what their own events said.
+   */
+  noteListedAddresses(rows: readonly { cid: number; address: string }[]): void {
+    this.listed = new Map(rows.filter((row) => this.sessions.get(row.cid)?.realAddress === undefined).map((row) => [row.cid, row.address]));
+  }
+
+  /**
+   * The tracked session that holds a real address now: the last one seen from it. A new session
+   * from the same address (same client port, after the old instance ended) takes it over.
+   */
+  holderOf(address: string): number | undefined {
+    const seen = this.byAddress.get(address);
+    if (seen !== undefined) return seen;
+    for (const [cid, listed] of this.listed) if (listed === address) return cid;
+    return undefined;
   }
 
   /** A decision was sent for this auth request: stop tracking its expiry. */
@@ -196,7 +236,7 @@ export class SessionTracker {
       facts.push({ type: 'auth_expired', key: this.key(session.cid), kid: pending.kid });
       // A REAUTH timeout ends a live session too, but OpenVPN then sends DISCONNECT; only a
       // never-established client is forgotten here.
-      if (!session.established) this.sessions.delete(session.cid);
+      if (!session.established) this.forget(session);
     }
     return facts;
   }
@@ -232,6 +272,8 @@ export class SessionTracker {
       });
     }
     this.sessions = new Map();
+    this.byAddress = new Map();
+    this.listed = new Map();
     this.epoch = undefined;
     return facts;
   }
@@ -239,7 +281,7 @@ export class SessionTracker {
   private upsert(cid: number): TrackedSession {
     let session = this.sessions.get(cid);
     if (session === undefined) {
-      session = { cid, established: false, pendingAuth: undefined, clientIp: undefined };
+      session = { cid, established: false, pendingAuth: undefined, clientIp: undefined, realAddress: undefined };
       this.sessions.set(cid, session);
       this.enforceCap();
     }
@@ -250,12 +292,29 @@ export class SessionTracker {
     while (this.sessions.size > this.maxSessions) {
       const oldest = this.sessions.keys().next();
       if (oldest.done === true) return;
-      this.sessions.delete(oldest.value);
+      const session = this.sessions.get(oldest.value);
+      if (session !== undefined) this.forget(session);
     }
+  }
+
+  private forget(session: TrackedSession): void {
+    this.sessions.delete(session.cid);
+    this.listed.delete(session.cid);
+    if (session.realAddress !== undefined && this.byAddress.get(session.realAddress) === session.cid) this.byAddress.delete(session.realAddress);
+  }
+
+  private locate(session: TrackedSession, env: ClientEnv): void {
+    const address = realAddressOf(env);
+    if (address === undefined) return;
+    if (session.realAddress !== undefined && session.realAddress !== address && this.byAddress.get(session.realAddress) === session.cid) this.byAddress.delete(session.realAddress);
+    session.realAddress = address;
+    this.byAddress.set(address, session.cid);
+    this.listed.delete(session.cid);
   }
 
   private authRequest(reauth: boolean, cid: number, kid: number, env: ClientEnv, now: number): AuthRequestFact {
     const session = this.upsert(cid);
+    this.locate(session, env);
     session.pendingAuth = { kid, expiresAt: now + this.authTimeoutMs };
     return {
       type: 'auth_request',
@@ -276,6 +335,7 @@ export class SessionTracker {
     const session = this.upsert(cid);
     session.established = true;
     session.pendingAuth = undefined;
+    this.locate(session, env);
     const timeUnix = parseUnsigned(env.get('time_unix'));
     const remoteIp = env.get('trusted_ip') ?? env.get('trusted_ip6') ?? env.get('untrusted_ip') ?? env.get('untrusted_ip6');
     const remotePort = parseUnsigned(env.get('trusted_port')) ?? parseUnsigned(env.get('untrusted_port'));
@@ -296,7 +356,8 @@ export class SessionTracker {
 
   private disconnected(cid: number, env: ClientEnv, now: number): DisconnectedFact {
     const session = this.sessions.get(cid);
-    this.sessions.delete(cid);
+    if (session !== undefined) this.forget(session);
+    this.listed.delete(cid);
     // Sessions established before we attached are unknown to us; their ENV still says so.
     const wasEstablished = session?.established ?? env.has('time_unix');
     return {

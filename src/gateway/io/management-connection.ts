@@ -17,6 +17,7 @@ import { ManagementCore } from '../core/management-core.ts';
 import type { ManagementCoreOptions } from '../core/management-core.ts';
 import type { AnomalyReason, CommandReply } from '../core/protocol.ts';
 import type { SessionFact } from '../core/sessions.ts';
+import type { FollowUp } from '../core/kill-followup.ts';
 import { parseStatus } from '../core/status.ts';
 import type { StatusSnapshot } from '../core/status.ts';
 
@@ -183,7 +184,12 @@ export class ManagementConnection {
 
   async status(): Promise<StatusSnapshot> {
     const reply = await this.run(commands.statusV3());
-    return parseStatus(reply.shape === 'block' ? reply.lines : [reply.text]);
+    const snapshot = parseStatus(reply.shape === 'block' ? reply.lines : [reply.text]);
+    // Sessions that began before this connection have no events here; `status` has their address.
+    this.core.tracker.noteListedAddresses(
+      snapshot.clients.flatMap((client) => (client.realAddress?.port === undefined ? [] : [{ cid: client.cid, address: `${client.realAddress.ip}:${client.realAddress.port}` }])),
+    );
+    return snapshot;
   }
 
   /** OpenVPN's log history (`log all`): what it logged, with times, also while nobody was attached. */
@@ -199,9 +205,29 @@ export class ManagementConnection {
     return Number(match[1]);
   }
 
-  /** Ends a session and tells the client to exit, not reconnect (`client-kill CID HALT,<reason>`). */
+  /**
+   * Ends a session and tells the client to exit, not reconnect (`client-kill CID HALT,<reason>`).
+   * With `killGraceMs` set, a `kill IP:port` follow-up is due that long after (see sendFollowUps).
+   */
   async killClient(cid: number, reason: string): Promise<void> {
     await this.run(commands.clientKill(cid, reason, 'HALT'));
+    this.core.halted(cid, this.clock.now());
+  }
+
+  /** Milliseconds until the next follow-up kill is due; undefined when none is pending. */
+  followUpDelayMs(): number | undefined {
+    const at = this.core.followUps?.nextDueAt();
+    return at === undefined ? undefined : Math.max(0, at - this.clock.now());
+  }
+
+  /**
+   * Sends the follow-up kills due now (`kill IP:port`, only for sessions still at their address).
+   * Resolves with what was sent; a refusal (the instance ended meanwhile) is no failure.
+   */
+  async sendFollowUps(): Promise<FollowUp[]> {
+    const due = this.core.dueFollowUps(this.clock.now());
+    await Promise.all(due.map((followUp) => this.send(followUp.command).catch(() => undefined)));
+    return due;
   }
 
   /** Ends a session or attempt and tells the client to connect again at once (`RESTART`). */
@@ -257,6 +283,7 @@ export class ManagementConnection {
     this.closed = true;
     this.closeError = error ?? new ManagementClosedError();
     if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.core.followUps?.clear();
     this.socket?.destroy();
     this.core.protocol.reset();
     const pending = [...this.pending.values()];

@@ -20,6 +20,7 @@ import { ManagementConnection } from './management-connection.ts';
 import { OpenVpnProcess } from './openvpn-process.ts';
 import { freeUdpPort, makeTestPki, pollUntil, realOpenVpnSkipReason } from '../../../test/support/real-openvpn.ts';
 import { sanitiseTranscript } from '../../../test/support/transcript-file.ts';
+import { FakeManagementServer } from '../../../test/support/fake-management.ts';
 
 const skip = realOpenVpnSkipReason();
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/management/openvpn-2.6-session.txt');
@@ -149,4 +150,88 @@ test('real openvpn: hold release, auth, ESTABLISHED, status 3, HALT kill, DISCON
   if (process.env['SLUICE_RECORD_FIXTURES'] === '1') {
     writeFileSync(FIXTURE, sanitiseTranscript(transcript, { dir }));
   }
+});
+
+test('real openvpn: HALT then `kill IP:port` after the grace — client halts, DISCONNECT at once; the fake answers `kill` alike', { skip, timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sluice-real-kill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pki = makeTestPki(dir, 'carol');
+  const socketDir = path.join(dir, 'mgmt');
+  mkdirSync(socketDir, { mode: 0o700 });
+  const socketPath = path.join(socketDir, 'management.sock');
+  const port = await freeUdpPort();
+  const configPath = path.join(dir, 'server.conf');
+  writeFileSync(
+    configPath,
+    renderServerConfig({
+      port,
+      protocol: 'udp',
+      listenAddress: '127.0.0.1',
+      clientIpPool: '10.233.0.0/24',
+      dnsServers: [],
+      splitTunnel: false,
+      routes: [],
+      idleTimeoutSeconds: 0,
+      authMethods: { certificate: true, username: false },
+      paths: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, managementSocket: socketPath },
+      keepalive: { interval: 2, timeout: 10 },
+      handWindow: 10,
+    }),
+  );
+  const server = await OpenVpnProcess.spawn({ configPath, extraArgs: ['--ifconfig-noexec', '--route-noexec'], cwd: dir });
+  t.after(() => server.stop(5000));
+  await pollUntil(() => existsSync(socketPath) || server.exitStatus !== undefined, 'management socket', 10_000);
+  const connection = new ManagementConnection({ socketPath, killGraceMs: 300 });
+  const facts: SessionFact[] = [];
+  connection.on('fact', (fact) => facts.push(fact));
+  connection.on('fact', (fact) => {
+    if (fact.type === 'auth_request') void connection.authorize(fact.key.cid, fact.kid, { allow: true });
+  });
+  await connection.connect();
+  t.after(() => connection.close());
+  await pollUntil(async () => (await connection.status().then(() => true, () => false)), 'serving', 10_000);
+
+  const profilePath = path.join(dir, 'client.ovpn');
+  writeFileSync(profilePath, renderClientProfile({ host: '127.0.0.1', port, protocol: 'udp', username: false, serverName: 'sluice-test-server', caPem: readFileSync(pki.ca, 'utf8'), certPem: readFileSync(pki.clientCert, 'utf8'), keyPem: readFileSync(pki.clientKey, 'utf8') }));
+  const client = spawn('openvpn', ['--config', profilePath, '--dev', 'null', '--ifconfig-noexec', '--route-noexec', '--verb', '3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let clientLog = '';
+  client.stdout.on('data', (d: Buffer) => (clientLog += d.toString()));
+  client.stderr.on('data', (d: Buffer) => (clientLog += d.toString()));
+  let exited = false;
+  client.once('exit', () => (exited = true));
+  t.after(() => {
+    if (client.exitCode === null && client.signalCode === null && client.pid !== undefined) process.kill(client.pid, 'SIGTERM');
+  });
+  await pollUntil(() => facts.some((f) => f.type === 'established'), `ESTABLISHED\n${clientLog}`, 15_000);
+  const established = facts.find((f): f is EstablishedFact => f.type === 'established');
+  assert.ok(established !== undefined);
+  const address = `127.0.0.1:${established.remotePort ?? 0}`;
+
+  // The fake must answer the error cases exactly as the real binary does.
+  const fake = await FakeManagementServer.start({ hold: false });
+  t.after(() => fake.close());
+  const fakeConnection = new ManagementConnection({ socketPath: fake.socketPath });
+  await fakeConnection.connect();
+  t.after(() => fakeConnection.close());
+  for (const victim of ['127.0.0.1:1', '127.0.0.1:0', '127.0.0.1:70000', '300.1.1.1:5', '::1:5', 'udp:127.0.0.1:5', 'nobody']) {
+    const command = { lines: [`kill ${victim}`], expect: 'line' as const };
+    assert.deepEqual(await fakeConnection.send(command), await connection.send(command), `kill ${victim}`);
+  }
+
+  await connection.killClient(established.key.cid, 'test');
+  assert.ok((connection.followUpDelayMs() ?? -1) >= 0, 'a follow-up is due');
+  await pollUntil(() => connection.followUpDelayMs() === 0, 'grace over', 5000);
+  const sent = await connection.sendFollowUps();
+  assert.deepEqual(sent.map((f) => f.command.lines[0]), [`kill ${address}`]);
+  await pollUntil(() => facts.some((f) => f.type === 'disconnected'), 'DISCONNECT', 4000);
+  await pollUntil(() => exited, `client exit\n${clientLog}`, 10_000);
+  assert.match(clientLog, /server-pushed-halt|HALT/, 'the client got the HALT before its instance was ended');
+  // The instance is gone: the same command now finds nobody, in the real binary and in the fake.
+  const again = await connection.send({ lines: [`kill ${address}`], expect: 'line' });
+  assert.deepEqual(again, { ok: false, text: `ERROR: client at address ${address} not found` });
+
+  // A live fake client at that address is ended by the same command, with the real SUCCESS text.
+  fake.connectClient({ ip: '127.0.0.1', port: established.remotePort ?? 0 });
+  const fakeSuccess = await fakeConnection.send({ lines: [`kill ${address}`], expect: 'line' });
+  assert.deepEqual(fakeSuccess, { ok: true, shape: 'line', text: `SUCCESS: 1 client(s) at address ${address} killed` });
 });
