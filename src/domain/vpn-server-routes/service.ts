@@ -3,7 +3,7 @@ import { inTransaction } from '../../store/database.ts';
 import { deleteRouteRow, findRoute, insertRoute, listRoutes, renameRoute, saveRouteCounters, setRouteAccess } from '../../store/vpn-server-routes.ts';
 import { parseAccess, type RouteAccessInput } from './access.ts';
 import { parseIpv4Cidr } from '../shared/cidr.ts';
-import { generateName, newId } from '../shared/ids.ts';
+import { generateUnusedName, newId } from '../shared/ids.ts';
 import { getVpnServer } from '../vpn-servers/service.ts';
 import type { DomainContext } from '../context.ts';
 import type { RouteAction, RouteCounters, VpnRoute } from './model.ts';
@@ -53,7 +53,7 @@ export async function createRoute(ctx: DomainContext, serverId: string, input: {
   if (clash) {
     throw fieldError('destination_conflict', 'destination', `route ${clash.name} already goes to ${destination}`, input.destination);
   }
-  const name = input.name ?? generateName();
+  const name = input.name ?? generateUnusedName(new Set(existing.map((r) => r.name)));
   if (existing.some((r) => r.name === name)) throw fieldError('name_conflict', 'name', `a route named ${name} already exists`, name);
   const route: VpnRoute = {
     id: newId(),
