@@ -159,6 +159,13 @@ export default {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'client-bundle-has-no-server-libraries',
+      comment: 'No Fastify or TypeBox reaches the console bundle: the client and the console import neither (they read the API contract as types, through the schema files).',
+      severity: 'error',
+      from: { path: '^(src/client|console/src)/' },
+      to: { path: ['(^|/)node_modules/(fastify|@fastify/[^/]+|typebox|@sinclair/typebox)/', '^(fastify|@fastify/[^/]+|typebox|@sinclair/typebox)(/|$)'] },
+    },
+    {
       name: 'console-talks-http',
       comment: 'the console talks to the control plane over HTTP only; of src/ it may use src/client and src/ip.',
       severity: 'error',
