@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Api, apiUrl, needsRefresh, relativeHref, sessionFromTokenAnswer, type KeyValueStore } from './api.ts';
+import { apiUrl, relativeHref } from '../../../src/client/http.ts';
+import { Api, needsRefresh, sessionFromTokenAnswer, type KeyValueStore } from './api.ts';
 import { ApiError } from './errors.ts';
 
 class MemoryStore implements KeyValueStore {
@@ -90,7 +91,7 @@ test('requests carry the bearer token; a 401 refreshes once and retries', async 
   });
   const api = new Api({ fetch, now: () => 0 });
   await api.signIn('k');
-  assert.deepEqual(await api.get('/v1/vpn_servers'), { ok: true });
+  assert.deepEqual(await api.client.http.json('GET', '/v1/vpn_servers'), { ok: true });
   assert.equal(calls.filter((c) => c.url === '/identity/token').length, 2);
   assert.ok(calls[1]?.url.startsWith('/v1/vpn_servers?version=2026-11-25&generation=2'));
 });
@@ -101,7 +102,7 @@ test('refreshes before expiry without a failing request first', async () => {
   const api = new Api({ fetch, now: () => now });
   await api.signIn('k');
   now = 90_000;
-  await api.get('/v1/vpn_servers');
+  await api.client.http.json('GET', '/v1/vpn_servers');
   assert.deepEqual(
     calls.map((c) => c.url.split('?')[0]),
     ['/identity/token', '/identity/token', '/v1/vpn_servers'],
@@ -116,7 +117,7 @@ test('a refused refresh signs out and the call fails with not_authenticated', as
   const changes: boolean[] = [];
   const api = new Api({ fetch, now: () => 0, onSessionChange: (s) => changes.push(s) });
   await api.signIn('k');
-  await assert.rejects(api.get('/v1/vpn_servers'), (e: unknown) => e instanceof ApiError && e.status === 401);
+  await assert.rejects(api.client.http.json('GET', '/v1/vpn_servers'), (e: unknown) => e instanceof ApiError && e.status === 401);
   assert.equal(api.signedIn, false);
   assert.deepEqual(changes, [true, false]);
 });
@@ -125,12 +126,12 @@ test('PATCH uses merge-patch JSON; 202 with an empty body resolves undefined', a
   const { fetch, calls } = stubFetch((url) => (url === '/identity/token' ? json(200, tokens(1)) : new Response(null, { status: 202 })));
   const api = new Api({ fetch, now: () => 0 });
   await api.signIn('k');
-  assert.equal(await api.json('PATCH', '/v1/vpn_servers/x', { body: { name: 'y' } }), undefined);
+  assert.equal(await api.client.http.json('PATCH', '/v1/vpn_servers/x', { body: { name: 'y' } }), undefined);
   assert.equal((calls[1]?.init?.headers as Record<string, string>)['Content-Type'], 'application/merge-patch+json');
   assert.equal(calls[1]?.init?.body, '{"name":"y"}');
 });
 
-test('all() follows next links across pages', async () => {
+test('listing all clients follows next links across pages', async () => {
   const { fetch, calls } = stubFetch((url) => {
     if (url === '/identity/token') return json(200, tokens(1));
     if (url.includes('start=p2')) return json(200, { clients: [{ id: 'c' }] });
@@ -138,7 +139,7 @@ test('all() follows next links across pages', async () => {
   });
   const api = new Api({ fetch, now: () => 0 });
   await api.signIn('k');
-  const items = await api.all<{ id: string }>('/v1/vpn_servers/s/clients', 'clients');
+  const items = await api.client.listAllVpnServerClients('s');
   assert.deepEqual(items.map((i) => i.id), ['a', 'b', 'c']);
   assert.ok(calls[1]?.url.includes('limit=100'));
 });

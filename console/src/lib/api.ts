@@ -1,10 +1,6 @@
 import { SluiceClient } from '../../../src/client/api.ts';
 import type { TokenProvider } from '../../../src/client/auth.ts';
 import { ApiError, apiErrorOf } from '../../../src/client/errors.ts';
-import { apiUrl, relativeHref, type Query } from '../../../src/client/http.ts';
-
-// URL helpers are the shared client's; re-exported for the console's callers.
-export { apiUrl, relativeHref };
 
 const STORAGE_KEY = 'sluice.session';
 /** Refresh this long before the access token expires. */
@@ -29,14 +25,6 @@ export interface ApiOptions {
   now?: () => number;
   /** Called when the session ends (sign-out, or a refresh that failed). */
   onSessionChange?: (signedIn: boolean) => void;
-}
-
-export interface RequestOptions {
-  query?: Query;
-  body?: unknown;
-  headers?: Record<string, string>;
-  accept?: 'json' | 'text';
-  signal?: AbortSignal;
 }
 
 export function sessionFromTokenAnswer(answer: unknown, now: number): Session {
@@ -162,39 +150,5 @@ export class Api implements TokenProvider {
   /** A 401 that a fresh token did not cure ends the session. */
   refused(): void {
     this.setSession(undefined);
-  }
-
-  // --- plain requests by path (the shared transport) ---------------------------------------
-
-  /** Sends an authorised request, refreshing once on 401. Returns the raw response when ok. */
-  raw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const { accept, ...rest } = options;
-    return this.client.http.send(method, path, { ...rest, accept: accept === 'text' ? 'text/plain' : 'application/json' });
-  }
-
-  json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return this.client.http.json<T>(method, path, options);
-  }
-
-  get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
-    return this.json<T>('GET', path, query ? { query } : {});
-  }
-
-  async text(path: string): Promise<string> {
-    return (await this.raw('GET', path, { accept: 'text' })).text();
-  }
-
-  /** Every page of a collection, following `next.href`, up to `max` items. */
-  async all<T>(path: string, key: string, query: RequestOptions['query'] = {}, max = 5000): Promise<T[]> {
-    const out: T[] = [];
-    let next: string | undefined = apiUrl(path, { limit: 100, ...query });
-    while (next && out.length < max) {
-      const page: Record<string, unknown> = await this.get(next);
-      const items = page[key];
-      if (Array.isArray(items)) out.push(...(items as T[]));
-      const n = page.next as { href?: string } | undefined;
-      next = n?.href ? relativeHref(n.href) : undefined;
-    }
-    return out;
   }
 }
