@@ -59,7 +59,7 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }), ...(log && { log }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }), ...(log && { log }) });
   return {
     db,
     caps: capabilities.sqlite,
@@ -69,6 +69,33 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
       native.prepare('select 1').get();
     },
     close: () => db.destroy(),
+  };
+}
+
+/** Statements kept compiled, by text; a full cache starts over (texts with `in (…)` lists vary). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; SQLite compiles each text once here and reuses it. Safe
+ * because Kysely runs one query at a time on the connection (its mutex), and SQLite recompiles a
+ * statement by itself when the schema changed.
+ */
+function withStatementCache(native: SqliteDatabase.Database): { prepare(source: string): SqliteDatabase.Statement; close(): void } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(source) {
+      let statement = cache.get(source);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        statement = native.prepare(source);
+        cache.set(source, statement);
+      }
+      return statement;
+    },
+    close() {
+      cache.clear();
+      native.close();
+    },
   };
 }
 
