@@ -46,7 +46,7 @@ async function reader(dialect: TestDialect, url: string): Promise<Reader> {
   if (dialect === 'sqlite') {
     const db = new SqliteDatabase(url, { readonly: true });
     const statement = db.prepare<[string, string], { status: string }>(text.replace(/\$\d/g, '?'));
-    return { statusOf: async (s, k) => statement.get(s, k)?.status, close: async () => db.close() };
+    return { statusOf: async (s, k) => statement.get(s, k)?.status, close: async () => void db.close() };
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
