@@ -3,6 +3,7 @@ import { auth } from './auth.ts';
 import { dataplane } from './dataplane.ts';
 import { disconnect } from './disconnect.ts';
 import { ingest } from './ingest.ts';
+import { groupCommit } from './group-commit.ts';
 import { keepalive } from './keepalive.ts';
 import { list } from './list.ts';
 import { memory } from './memory.ts';
@@ -11,4 +12,4 @@ import { stormBench } from './storm.ts';
 import { observability } from './observability.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, auth, list, observability, memory, disconnect, stormBench, replicas, keepalive, dataplane];
+export const BENCHMARKS: Benchmark[] = [ingest, groupCommit, auth, list, observability, memory, disconnect, stormBench, replicas, keepalive, dataplane];
