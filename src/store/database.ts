@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -103,6 +104,7 @@ function openPostgres(url: string, poolSize: number, log?: (event: LogEvent) => 
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  pool.on('connect', preparedStatements);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log && { log }) });
   const changes = new PostgresChangeFeed(url);
   return {
@@ -118,6 +120,37 @@ function openPostgres(url: string, poolSize: number, log?: (event: LogEvent) => 
       await db.destroy();
     },
   };
+}
+
+/** Named statements kept per connection; beyond this, queries are sent unnamed (parsed each time). */
+const PREPARED_PER_CONNECTION = 300;
+
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans it each time. Here each
+ * parameterised query text gets a name derived from the text, and pg prepares it once per
+ * connection and then only binds and executes it. Queries without parameters (DDL, `begin`,
+ * `commit`) stay unnamed, as do texts too long to be hot paths.
+ */
+function preparedStatements(client: pg.PoolClient): void {
+  const original = client.query as unknown as (...args: unknown[]) => unknown;
+  const named = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = named.get(text);
+    if (name === undefined && named.size < PREPARED_PER_CONNECTION) {
+      name = `s${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      named.set(text, name);
+    }
+    return name;
+  };
+  const query = (...args: unknown[]): unknown => {
+    const [config, values] = args;
+    if (args.length === 2 && typeof config === 'string' && Array.isArray(values) && values.length > 0 && config.length <= 4000) {
+      const name = nameOf(config);
+      if (name !== undefined) return original.call(client, { name, text: config, values });
+    }
+    return original.apply(client, args);
+  };
+  Object.defineProperty(client, 'query', { value: query, configurable: true, writable: true });
 }
 
 /** Migrations this code knows that the database has not run (empty when current). */
