@@ -9,7 +9,8 @@ import { list } from './list.ts';
 import { memory } from './memory.ts';
 import { replicas } from './replicas.ts';
 import { stormBench } from './storm.ts';
+import { scale } from './scale.ts';
 import { observability } from './observability.ts';
 
 /** In the order `npm run bench` runs them: cheap and in-process first, real OpenVPN last. */
-export const BENCHMARKS: Benchmark[] = [ingest, groupCommit, auth, list, observability, memory, disconnect, stormBench, replicas, keepalive, dataplane];
+export const BENCHMARKS: Benchmark[] = [ingest, groupCommit, auth, list, observability, memory, scale, disconnect, stormBench, replicas, keepalive, dataplane];
