@@ -8,7 +8,9 @@ import { plainIngest } from '../lib/plain-ingest.ts';
 import { row, type Benchmark, type Row } from '../lib/result.ts';
 import { single } from '../lib/stats.ts';
 
-const GOAL = { sqlite: 5000, postgres: 2000 } as const;
+const GOAL = { sqlite: 5000, postgres: 3000 } as const;
+/** Group commit's point: on PostgreSQL, ≥ 5× a plain loop of one transaction per fact. */
+const RATIO_GOAL = { sqlite: 0.3, postgres: 5 } as const;
 /** Handshakes awaiting a decision at once: OpenVPN lets many clients negotiate in parallel. */
 const WINDOW = 64;
 
@@ -36,17 +38,18 @@ export const ingest: Benchmark = {
           const baselineMs = await plainIngest(sluice.databaseUrl, String(other.id), n);
 
           const db = sluice.running.ctx.store.db;
-          // Each recordEstablished/recordEnded notifies the bus after its transaction: counting
-          // notifications tells when every fact was handled without polling the table.
+          // Group commit counts the facts it committed: that tells when every fact was handled
+          // without polling the table.
+          const ingest = sluice.running.link.ingest;
+          const before = { facts: ingest.committed, batches: ingest.batches };
           let committed = 0;
-          const unsubscribe = sluice.running.ctx.bus.subscribe(serverId, () => (committed += 1));
-          cleanup.add('unsubscribe', unsubscribe);
           const started = performance.now();
           const report = await playScenario(sluice.serverDir(serverId), { count: n, window: WINDOW, establish: true, end: true, prefix: 'ingest', usernames: false });
           let lastProgress = { at: performance.now(), committed };
           await until(
             `${n} records disconnected`,
             () => {
+              committed = ingest.committed - before.facts;
               if (committed >= 2 * n) return true;
               if (committed !== lastProgress.committed) lastProgress = { at: performance.now(), committed };
               // No commit for 10 s: records were lost, not slow. Say how many.
@@ -70,17 +73,17 @@ export const ingest: Benchmark = {
             better: 'higher',
             sluice: single(sluiceRate),
             baseline: single(baselineRate),
-            goal: `≥ ${GOAL[dialect]}/s and ratio ≥ 0.3`,
+            goal: `≥ ${GOAL[dialect]}/s and ratio ≥ ${RATIO_GOAL[dialect]}`,
           });
-          r.met = sluiceRate >= GOAL[dialect] && r.ratio >= 0.3 && count === n;
-          r.note = `${Math.round(sluiceMs)} ms vs ${Math.round(baselineMs)} ms; fake done in ${Math.round(report.ms)} ms; ${Math.round((3 * n) / (sluiceMs / 1000))} events/s`;
+          r.met = sluiceRate >= GOAL[dialect] && r.ratio >= RATIO_GOAL[dialect] && count === n;
+          r.note = `${Math.round(sluiceMs)} ms vs ${Math.round(baselineMs)} ms; fake done in ${Math.round(report.ms)} ms; ${Math.round((3 * n) / (sluiceMs / 1000))} events/s; ${ingest.batches - before.batches} batches (${Math.round((2 * n) / Math.max(1, ingest.batches - before.batches))} facts each)`;
           if (count !== n) r.note += `; LOST: ${n - count} of ${n} records never turned disconnected`;
           rows.push(r);
           ctx.log(`ingest ${r.case}: ${Math.round(sluiceRate)}/s vs plain ${Math.round(baselineRate)}/s${count !== n ? `, ${n - count} records lost` : ''}`);
         });
       }
     }
-    notes.push(`window: ${WINDOW} sessions awaiting an auth decision at once; baseline writes the same rows with 2 transactions per session`);
+    notes.push(`window: ${WINDOW} sessions awaiting an auth decision at once; baseline writes the same rows with 2 transactions per session (one per fact); Sluice writes them by group commit`);
     return { rows, notes, options: { window: WINDOW } };
   },
 };

@@ -62,7 +62,7 @@ class Player {
     const index = this.issued++;
     const credential = scenario.credentials?.[index % scenario.credentials.length];
     const cid = this.fake.connectClient({
-      commonName: `${scenario.prefix}${index}`,
+      commonName: scenario.commonName ?? `${scenario.prefix}${index}`,
       ...(scenario.usernames !== false && { username: credential?.username ?? `${scenario.prefix}${index}` }),
       ...(credential !== undefined && { password: credential.password }),
     });

@@ -12,6 +12,8 @@ export interface Scenario {
   end: boolean;
   /** Common names (and default usernames) are `${prefix}${index}`. */
   prefix: string;
+  /** One common name for every session instead (so one bulk disconnect by common name ends them all). */
+  commonName?: string;
   /** Credentials to send, cycled by index; absent: username only, no password. */
   credentials?: { username: string; password: string }[];
   /** false: certificate-only clients (no username in ENV). */

@@ -25,7 +25,7 @@ export interface EmbeddedSluice {
  * the dialect, with the fake openvpn as its OpenVPN binary. The gateway code path is the real
  * one: ServerRuntime attaches a ManagementConnection and forwards facts to the GatewayLink.
  */
-export async function startEmbeddedSluice(cleanup: Cleanup, dialect: TestDialect): Promise<EmbeddedSluice> {
+export async function startEmbeddedSluice(cleanup: Cleanup, dialect: TestDialect, options: { gateway?: 'embedded' | 'none' } = {}): Promise<EmbeddedSluice> {
   const database = await freshDatabase(dialect);
   cleanup.add('drop database', () => database.drop());
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
@@ -35,7 +35,7 @@ export async function startEmbeddedSluice(cleanup: Cleanup, dialect: TestDialect
   const binary = installFakeOpenvpn(dataDir);
   const env = { ...process.env, SLUICE_ADMIN_API_KEY: BENCH_ADMIN_KEY, ...BENCH_LIMITS };
   const config = loadServeConfig(
-    { listen: '127.0.0.1:0', 'data-dir': dataDir, database: database.url, 'openvpn-binary': binary, 'log-level': 'error', dataplane: 'none', 'console-dir': join(dataDir, 'no-console') },
+    { listen: '127.0.0.1:0', 'data-dir': dataDir, database: database.url, 'openvpn-binary': binary, 'log-level': 'error', dataplane: 'none', 'console-dir': join(dataDir, 'no-console'), ...(options.gateway && { gateway: options.gateway }) },
     env,
   );
   const running = await startSluice(config, env);

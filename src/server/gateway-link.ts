@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentReply, AgentRequest, ControlNotice, ControlPlaneChannel, ServerSpec } from '../gateway/channel.ts';
-import { recordEnded, recordEstablished, pendingIntents } from '../domain/clients/lifecycle.ts';
+import { pendingIntents } from '../domain/clients/lifecycle.ts';
+import { SessionIngest } from '../domain/clients/ingest.ts';
 import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
 import { authorizeVpnClient } from '../domain/vpn-access/authorize.ts';
 import { hasMethod, type VpnServer } from '../domain/vpn-servers/model.ts';
@@ -44,6 +45,7 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   private observer: LinkObserver | undefined;
   /** An agent has asked for its servers: it is attached and working. */
   private listed = false;
+  private sessions: SessionIngest | undefined;
 
   /** `deps` is read lazily: the domain context needs this link before the services exist. */
   constructor(private readonly deps: () => LinkDeps) {}
@@ -58,6 +60,11 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
 
   private get certificates(): CertificateService {
     return this.deps().certificates;
+  }
+
+  /** Session facts are stored by group commit; each request is answered once its batch committed. */
+  get ingest(): SessionIngest {
+    return (this.sessions ??= new SessionIngest(this.ctx()));
   }
 
   connectAgent(listener: (notice: ControlNotice) => void): void {
@@ -128,10 +135,10 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         await finishVpnServerDeletion(ctx, request.serverId);
         return {};
       case 'session_established':
-        await recordEstablished(ctx, request.serverId, request.session);
+        await this.ingest.established(request.serverId, request.session);
         return {};
       case 'session_ended': {
-        const ended = await recordEnded(ctx, request.serverId, request.session);
+        const ended = await this.ingest.ended(request.serverId, request.session);
         // intent_at stays on the ended record; a repeated report of an old end carries another time.
         if (ended?.intentAt != null && ended.disconnectedAt === request.session.endedAt) {
           this.observer?.intentCarriedOut(ended.intent === 'delete' ? 'delete' : 'disconnect', Math.max(0, request.session.endedAt - ended.intentAt) / 1000);

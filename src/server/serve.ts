@@ -32,6 +32,8 @@ export interface RunningSluice {
   url: string;
   config: ServeConfig;
   ctx: DomainContext;
+  /** The control plane's end of the gateway channel (its group commit's counters, for benchmarks). */
+  link: GatewayLink;
   close(): Promise<void>;
 }
 
@@ -176,6 +178,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     url: address,
     config,
     ctx,
+    link,
     close: async () => {
       clearInterval(sweep);
       await retentionLock.close();
@@ -186,6 +189,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
       await agent?.detach();
       await app.close();
+      // Facts the agent reported before it detached are committed before the store goes.
+      await link.ingest.drain().catch(() => undefined);
       await store.close();
     },
   };

@@ -33,6 +33,8 @@ export interface Harness {
   app: FastifyInstance;
   ctx: DomainContext;
   store: Store;
+  /** Where the store lives, for a second connection that sees only what was committed. */
+  databaseUrl: string;
   clock: ManualClock;
   identity: IdentityService;
   certificates: CertificateService;
@@ -87,6 +89,7 @@ export async function startHarness(dialect: TestDialect, options: HarnessOptions
     app,
     ctx,
     store,
+    databaseUrl: database.url,
     clock,
     identity,
     certificates,

@@ -5,18 +5,13 @@ import {
   deleteClientRow,
   deleteExpiredBatch,
   findClient,
-  findClientBySession,
-  insertClient,
   saveClient,
   type ClientFilter,
 } from '../../store/clients.ts';
 import { appendClientEvents, deleteClientEventsBefore, type NewClientEvent } from '../../store/client-events.ts';
-import { findServer } from '../../store/vpn-servers.ts';
+import { applySessionFacts } from './ingest.ts';
 import { notFound } from '../../errors/catalogue.ts';
-import { newId } from '../shared/ids.ts';
-import { serialOrNull } from '../certificates/certificate.ts';
 import type { Actor, DomainContext } from '../context.ts';
-import { DEFAULT_CLIENT_RETENTION_SECONDS } from '../vpn-servers/model.ts';
 import type { ClientEventType, EndedSession, EstablishedSession, IntentOrigin, VpnClient } from './model.ts';
 
 const event = (client: VpnClient, type: ClientEventType, at: number, actor: Actor, data: Record<string, unknown> = {}): NewClientEvent => ({
@@ -49,70 +44,19 @@ export async function getClient(ctx: DomainContext, serverId: string, clientId: 
 
 /** OpenVPN reported ESTABLISHED. Idempotent per session key, so a replayed fact changes nothing. */
 export async function recordEstablished(ctx: DomainContext, serverId: string, session: EstablishedSession): Promise<VpnClient> {
-  const client = await inTransaction(ctx.store.db, async (trx) => {
-    const existing = await findClientBySession(trx, serverId, session.sessionKey);
-    if (existing) return existing;
-    const created: VpnClient = {
-      id: newId(),
-      vpnServerId: serverId,
-      sessionKey: session.sessionKey,
-      clientIp: session.clientIp,
-      remoteIp: session.remoteIp,
-      remotePort: session.remotePort,
-      commonName: session.commonName,
-      username: session.username,
-      status: 'connected',
-      createdAt: session.startedAt,
-      disconnectedAt: null,
-      deleteAfter: null,
-      bytesSent: 0,
-      bytesReceived: 0,
-      intent: null,
-      intentAt: null,
-      intentBy: null,
-      certSerial: serialOrNull(session.certSerial),
-      intentCause: null,
-    };
-    await insertClient(trx, created);
-    await appendClientEvents(trx, [event(created, 'connected', session.startedAt, null)]);
-    return created;
-  });
+  const [client] = await applySessionFacts(ctx, serverId, [{ kind: 'established', session }]);
   ctx.bus.notify(serverId);
+  if (!client) throw new Error(`session ${session.sessionKey} has no record after ESTABLISHED`);
   return client;
 }
 
 /**
  * OpenVPN reported the session over. The record turns `disconnected` and is due for deletion
- * `client_auto_delete_timeout` later — or goes at once if a delete was requested.
+ * `client_auto_delete_timeout` later — or goes at once if a delete was requested. Gateways' facts
+ * go through group commit (ingest.ts); these single-fact forms apply the same rules.
  */
 export async function recordEnded(ctx: DomainContext, serverId: string, session: EndedSession): Promise<VpnClient | undefined> {
-  const result = await inTransaction(ctx.store.db, async (trx) => {
-    const client = await findClientBySession(trx, serverId, session.sessionKey);
-    if (!client || client.status === 'disconnected') return client;
-    const server = await findServer(trx, serverId);
-    const timeout = server?.clientAutoDeleteTimeoutSeconds ?? DEFAULT_CLIENT_RETENTION_SECONDS;
-    const ended: VpnClient = {
-      ...client,
-      status: 'disconnected',
-      disconnectedAt: session.endedAt,
-      deleteAfter: session.endedAt + timeout * 1000,
-      bytesSent: session.bytesSent,
-      bytesReceived: session.bytesReceived,
-      intent: client.intent === 'delete' ? 'delete' : null,
-    };
-    const data = { bytes_sent: session.bytesSent, bytes_received: session.bytesReceived };
-    if (client.intent === 'delete' || timeout === 0) {
-      await deleteClientRow(trx, client.id);
-      // A requested delete was already announced when it was asked for; only retention 0 is new.
-      const events = [event(ended, 'disconnected', session.endedAt, null, data)];
-      if (client.intent !== 'delete') events.push(event(ended, 'deleted', session.endedAt, 'retention'));
-      await appendClientEvents(trx, events);
-    } else {
-      await saveClient(trx, ended);
-      await appendClientEvents(trx, [event(ended, 'disconnected', session.endedAt, null, data)]);
-    }
-    return ended;
-  });
+  const [result] = await applySessionFacts(ctx, serverId, [{ kind: 'ended', session }]);
   ctx.bus.notify(serverId);
   return result;
 }

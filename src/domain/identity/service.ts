@@ -247,9 +247,11 @@ export class IdentityService {
   async vpnAccessOf(serverId: string, username: string): Promise<{ ok: true; user: User } | { ok: false; reason: string }> {
     const user = await findUserByName(this.ctx.store.db, username);
     if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
-    const principal: Principal = { userId: user.id, userName: user.name, bindings: await bindingsOf(this.ctx.store.db, user.id) };
+    // Both asked at once: on PostgreSQL each is a round trip on the path of every CONNECT.
+    const [bindings, keys] = await Promise.all([bindingsOf(this.ctx.store.db, user.id), listApiKeys(this.ctx.store.db, user.id)]);
+    const principal: Principal = { userId: user.id, userName: user.name, bindings };
     if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
-    if ((await listApiKeys(this.ctx.store.db, user.id)).length === 0) return { ok: false, reason: 'user has no API key' };
+    if (keys.length === 0) return { ok: false, reason: 'user has no API key' };
     return { ok: true, user };
   }
 

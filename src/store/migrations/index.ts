@@ -8,6 +8,7 @@ import * as rateLimits from './2026-11-30-202-rate-limits.ts';
 import * as passcodeAttempts from './2026-11-30-301-passcode-attempts.ts';
 import * as routeAccessAndCounters from './2026-11-30-401-route-access-and-counters.ts';
 import * as auditAndMonitoring from './2026-11-30-601-audit-and-monitoring.ts';
+import * as clientStatistics from './2026-11-30-820-client-statistics.ts';
 import * as clientEventOrder from './2026-11-30-831-client-event-order.ts';
 
 interface MigrationModule {
@@ -24,5 +25,6 @@ export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-30-301-passcode-attempts', passcodeAttempts],
   ['2026-11-30-401-route-access-and-counters', routeAccessAndCounters],
   ['2026-11-30-601-audit-and-monitoring', auditAndMonitoring],
+  ['2026-11-30-820-client-statistics', clientStatistics],
   ['2026-11-30-831-client-event-order', clientEventOrder],
 ];

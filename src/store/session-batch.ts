@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import type { Executor } from './database.ts';
+import type { DialectName } from './dialect.ts';
+import type { VpnServerClientRow } from './schema.ts';
+import type { NewClientEvent } from './client-events.ts';
+
+/**
+ * The bulk statements of group commit (domain/clients/ingest.ts): one statement per table and
+ * batch whatever its size, each with a fixed text (the rows travel as one JSON parameter), so
+ * SQLite prepares each once and PostgreSQL parses one statement per batch instead of one per row.
+ * The two dialects differ only in how a JSON array becomes rows.
+ */
+
+/** Columns a session's end changes; the rest of the record stays as it is. */
+export interface EndedRow {
+  id: string;
+  status: string;
+  disconnected_at: number | null;
+  delete_after: number | null;
+  bytes_sent: number;
+  bytes_received: number;
+  intent: string | null;
+}
+
+/** Records of these session keys, locked against concurrent writers until the batch commits (PostgreSQL). */
+export async function clientsOfSessions(db: Executor, dialect: DialectName, serverId: string, sessionKeys: readonly string[]): Promise<VpnServerClientRow[]> {
+  if (sessionKeys.length === 0) return [];
+  const keys = JSON.stringify(sessionKeys);
+  const query =
+    dialect === 'postgres'
+      ? sql<VpnServerClientRow>`select * from vpn_server_clients where vpn_server_id = ${serverId} and session_key in (select json_array_elements_text(${keys}::json)) for update`
+      : sql<VpnServerClientRow>`select * from vpn_server_clients where vpn_server_id = ${serverId} and session_key in (select value from json_each(${keys}))`;
+  return (await query.execute(db)).rows;
+}
+
+const CLIENT_COLUMNS = [
+  'id',
+  'vpn_server_id',
+  'session_key',
+  'client_ip',
+  'remote_ip',
+  'remote_port',
+  'common_name',
+  'username',
+  'status',
+  'created_at',
+  'disconnected_at',
+  'delete_after',
+  'bytes_sent',
+  'bytes_received',
+  'intent',
+  'intent_at',
+  'intent_by',
+  'cert_serial',
+  'intent_cause',
+] as const satisfies readonly (keyof VpnServerClientRow)[];
+
+const columnList = sql.raw(CLIENT_COLUMNS.join(', '));
+const sqliteClientValues = sql.raw(CLIENT_COLUMNS.map((c) => `value ->> '${c}'`).join(', '));
+
+export async function insertClientRows(db: Executor, dialect: DialectName, rows: readonly VpnServerClientRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const data = JSON.stringify(rows);
+  const query =
+    dialect === 'postgres'
+      ? sql`insert into vpn_server_clients (${columnList}) select ${columnList} from json_populate_recordset(null::vpn_server_clients, ${data}::json)`
+      : sql`insert into vpn_server_clients (${columnList}) select ${sqliteClientValues} from json_each(${data})`;
+  await query.execute(db);
+}
+
+export async function endClientRows(db: Executor, dialect: DialectName, rows: readonly EndedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const data = JSON.stringify(rows);
+  const query =
+    dialect === 'postgres'
+      ? sql`update vpn_server_clients c set status = u.status, disconnected_at = u.disconnected_at, delete_after = u.delete_after,
+          bytes_sent = u.bytes_sent, bytes_received = u.bytes_received, intent = u.intent
+          from json_populate_recordset(null::vpn_server_clients, ${data}::json) u where c.id = u.id`
+      : sql`update vpn_server_clients set status = u.value ->> 'status', disconnected_at = u.value ->> 'disconnected_at',
+          delete_after = u.value ->> 'delete_after', bytes_sent = u.value ->> 'bytes_sent', bytes_received = u.value ->> 'bytes_received',
+          intent = u.value ->> 'intent'
+          from json_each(${data}) u where vpn_server_clients.id = u.value ->> 'id'`;
+  await query.execute(db);
+}
+
+export async function deleteClientRows(db: Executor, dialect: DialectName, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const data = JSON.stringify(ids);
+  const query =
+    dialect === 'postgres'
+      ? sql`delete from vpn_server_clients where id in (select json_array_elements_text(${data}::json))`
+      : sql`delete from vpn_server_clients where id in (select value from json_each(${data}))`;
+  await query.execute(db);
+}
+
+/** Appends events in the order given: their sequence numbers follow it. */
+export async function insertClientEvents(db: Executor, dialect: DialectName, events: readonly NewClientEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const data = JSON.stringify(events.map((e) => ({ vpn_server_id: e.vpnServerId, client_id: e.clientId, type: e.type, at: e.at, actor: e.actor, data: JSON.stringify(e.data) })));
+  const query =
+    dialect === 'postgres'
+      ? sql`insert into client_events (vpn_server_id, client_id, type, at, actor, data)
+          select e.vpn_server_id, e.client_id, e.type, e.at, e.actor, e.data
+          from json_populate_recordset(null::client_events, ${data}::json) with ordinality as e order by e.ordinality`
+      : sql`insert into client_events (vpn_server_id, client_id, type, at, actor, data)
+          select value ->> 'vpn_server_id', value ->> 'client_id', value ->> 'type', value ->> 'at', value ->> 'actor', value ->> 'data'
+          from json_each(${data}) order by key`;
+  await query.execute(db);
+}
