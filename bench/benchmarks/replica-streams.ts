@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { TestApi } from '../../test/support/api-client.ts';
-import { freshDatabase } from '../../test/support/dialects.ts';
 import { newId } from '../../src/domain/shared/ids.ts';
 import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { sleep, until, withCleanup, type Cleanup } from '../lib/cleanup.ts';
 import { row, type Benchmark, type Row } from '../lib/result.ts';
-import { startServe } from '../lib/sluice-serve.ts';
+import { replicaEnvironment, startServe } from '../lib/sluice-serve.ts';
 import { summarize } from '../lib/stats.ts';
 
 const INSERT_CLIENT = `insert into vpn_server_clients (id, vpn_server_id, session_key, client_ip, remote_ip, remote_port, common_name, username, status, created_at, disconnected_at, delete_after, bytes_sent, bytes_received, intent, intent_at, intent_by)
@@ -58,9 +56,7 @@ export const replicaStreams: Benchmark = {
     if (!ctx.dialects.includes('postgres')) return { rows: [], notes: ['replicas share PostgreSQL: not run with --dialects sqlite'] };
     const rows: Row[] = [];
     await withCleanup(async (cleanup) => {
-      const database = await freshDatabase('postgres');
-      cleanup.add('drop database', () => database.drop());
-      const env = { SLUICE_DATABASE_URL: database.url, SLUICE_MASTER_KEY: randomBytes(32).toString('base64'), SLUICE_LOG_LEVEL: 'info' };
+      const { env, databaseUrl } = await replicaEnvironment(cleanup);
       const a = await startServe(cleanup, env, ['--gateway', 'none']);
       const b = await startServe(cleanup, env, ['--gateway', 'none']);
       const apis = [await new TestApi(a.url, BENCH_ADMIN_KEY).login(), await new TestApi(b.url, BENCH_ADMIN_KEY).login()] as const;
@@ -68,7 +64,7 @@ export const replicaStreams: Benchmark = {
       const serverId = String(server.id);
       for (const n of sizes) {
         // Records of live sessions, as a gateway would have written them.
-        const db = new pg.Client({ connectionString: database.url });
+        const db = new pg.Client({ connectionString: databaseUrl });
         await db.connect();
         const ids: string[] = [];
         try {

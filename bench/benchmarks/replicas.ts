@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { TestApi, type Json } from '../../test/support/api-client.ts';
-import { freshDatabase } from '../../test/support/dialects.ts';
 import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { sleep, until, withCleanup, type Cleanup } from '../lib/cleanup.ts';
 import { row, type Benchmark, type Row } from '../lib/result.ts';
-import { startServe } from '../lib/sluice-serve.ts';
+import { replicaEnvironment, startServe } from '../lib/sluice-serve.ts';
 import { summarize } from '../lib/stats.ts';
 import { startClients } from '../lib/vpn-clients.ts';
 
@@ -42,9 +40,7 @@ export const replicas: Benchmark = {
     if (!ctx.dialects.includes('postgres')) return { rows: [], notes: ['replicas share PostgreSQL: not run with --dialects sqlite'] };
     const rows: Row[] = [];
     await withCleanup(async (cleanup) => {
-      const database = await freshDatabase('postgres');
-      cleanup.add('drop database', () => database.drop());
-      const env = { SLUICE_DATABASE_URL: database.url, SLUICE_MASTER_KEY: randomBytes(32).toString('base64'), SLUICE_LOG_LEVEL: 'info' };
+      const { env } = await replicaEnvironment(cleanup);
       const a = await startServe(cleanup, env);
       const b = await startServe(cleanup, env, ['--gateway', 'none']);
       const apiA = await new TestApi(a.url, BENCH_ADMIN_KEY).login();

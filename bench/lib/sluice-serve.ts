@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from '../../test/support/dialects.ts';
 import { killAll, openvpnPids } from '../../test/support/sluice-process.ts';
 import { BENCH_ADMIN_KEY } from './api.ts';
 import { sleep, type Cleanup } from './cleanup.ts';
@@ -63,4 +65,15 @@ export async function startServe(cleanup: Cleanup, env: Record<string, string>, 
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`sluice serve did not become ready:\n${log().slice(-4000)}`);
     await sleep(50);
   }
+}
+
+/**
+ * The environment replicas share: a fresh PostgreSQL database (dropped by `cleanup`) and one master
+ * key, so every `sluice serve` started with it is a replica of the same control plane.
+ */
+export async function replicaEnvironment(cleanup: Cleanup): Promise<{ env: Record<string, string>; databaseUrl: string }> {
+  const database = await freshDatabase('postgres');
+  cleanup.add('drop database', () => database.drop());
+  const env = { SLUICE_DATABASE_URL: database.url, SLUICE_MASTER_KEY: randomBytes(32).toString('base64'), SLUICE_LOG_LEVEL: 'info' };
+  return { env, databaseUrl: database.url };
 }
