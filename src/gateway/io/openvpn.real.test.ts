@@ -6,14 +6,14 @@
  * SLUICE_RECORD_FIXTURES=1 rewrites test/fixtures/management/openvpn-2.6-session.txt from this run
  * (sanitised); the fake management server's tests replay that file.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderClientProfile, renderServerConfig } from '../openvpn-config.ts';
+import { renderClientProfile, renderServerConfig, type ServerConfigSpec } from '../openvpn-config.ts';
 import { reconcile } from '../core/reconcile.ts';
 import type { EstablishedFact, SessionFact } from '../core/sessions.ts';
 import { ManagementConnection } from './management-connection.ts';
@@ -25,15 +25,20 @@ import { FakeManagementServer } from '../../../test/support/fake-management.ts';
 const skip = realOpenVpnSkipReason();
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/management/openvpn-2.6-session.txt');
 
-test('real openvpn: hold release, auth, ESTABLISHED, status 3, HALT kill, DISCONNECT', { skip, timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sluice-real-'));
+type RealServerSpec = Pick<ServerConfigSpec, 'clientIpPool' | 'dnsServers' | 'splitTunnel' | 'routes' | 'authMethods'>;
+
+/**
+ * A temporary directory with a test PKI for `commonName`, and a real openvpn server on a free
+ * loopback UDP port with its management socket up; both are removed after the test.
+ */
+async function startRealServer(t: TestContext, name: string, commonName: string, spec: RealServerSpec) {
+  const dir = mkdtempSync(path.join(tmpdir(), `sluice-${name}-`));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const pki = makeTestPki(dir, 'alice, inc=x');
+  const pki = makeTestPki(dir, commonName);
   const socketDir = path.join(dir, 'mgmt');
   mkdirSync(socketDir, { mode: 0o700 });
   const socketPath = path.join(socketDir, 'management.sock');
   const port = await freeUdpPort();
-
   const configPath = path.join(dir, 'server.conf');
   writeFileSync(
     configPath,
@@ -41,23 +46,28 @@ test('real openvpn: hold release, auth, ESTABLISHED, status 3, HALT kill, DISCON
       port,
       protocol: 'udp',
       listenAddress: '127.0.0.1',
-      clientIpPool: '10.231.0.0/24',
-      dnsServers: ['10.231.0.1'],
-      splitTunnel: true,
-      routes: [{ destination: '10.232.0.0/16', action: 'deliver' }],
+      ...spec,
       idleTimeoutSeconds: 0,
-      authMethods: { certificate: true, username: true },
       paths: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, managementSocket: socketPath },
       keepalive: { interval: 2, timeout: 10 },
       handWindow: 10,
     }),
   );
   const server = await OpenVpnProcess.spawn({ configPath, extraArgs: ['--ifconfig-noexec', '--route-noexec'], cwd: dir });
-  t.after(async () => {
-    await server.stop(5000);
-  });
+  t.after(() => server.stop(5000));
   await pollUntil(() => existsSync(socketPath) || server.exitStatus !== undefined, 'management socket', 10_000);
   assert.equal(server.exitStatus, undefined, `openvpn exited:\n${server.recentOutput}`);
+  return { dir, pki, socketPath, port, server };
+}
+
+test('real openvpn: hold release, auth, ESTABLISHED, status 3, HALT kill, DISCONNECT', { skip, timeout: 60_000 }, async (t) => {
+  const { dir, pki, socketPath, port } = await startRealServer(t, 'real', 'alice, inc=x', {
+    clientIpPool: '10.231.0.0/24',
+    dnsServers: ['10.231.0.1'],
+    splitTunnel: true,
+    routes: [{ destination: '10.232.0.0/16', action: 'deliver' }],
+    authMethods: { certificate: true, username: true },
+  });
 
   const transcript: Array<['in' | 'out', string]> = [];
   const connection = new ManagementConnection({ socketPath, autoHoldRelease: false, trace: (direction, text) => transcript.push([direction, text]) });
@@ -153,34 +163,13 @@ test('real openvpn: hold release, auth, ESTABLISHED, status 3, HALT kill, DISCON
 });
 
 test('real openvpn: HALT then `kill IP:port` after the grace — client halts, DISCONNECT at once; the fake answers `kill` alike', { skip, timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sluice-real-kill-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const pki = makeTestPki(dir, 'carol');
-  const socketDir = path.join(dir, 'mgmt');
-  mkdirSync(socketDir, { mode: 0o700 });
-  const socketPath = path.join(socketDir, 'management.sock');
-  const port = await freeUdpPort();
-  const configPath = path.join(dir, 'server.conf');
-  writeFileSync(
-    configPath,
-    renderServerConfig({
-      port,
-      protocol: 'udp',
-      listenAddress: '127.0.0.1',
-      clientIpPool: '10.233.0.0/24',
-      dnsServers: [],
-      splitTunnel: false,
-      routes: [],
-      idleTimeoutSeconds: 0,
-      authMethods: { certificate: true, username: false },
-      paths: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, managementSocket: socketPath },
-      keepalive: { interval: 2, timeout: 10 },
-      handWindow: 10,
-    }),
-  );
-  const server = await OpenVpnProcess.spawn({ configPath, extraArgs: ['--ifconfig-noexec', '--route-noexec'], cwd: dir });
-  t.after(() => server.stop(5000));
-  await pollUntil(() => existsSync(socketPath) || server.exitStatus !== undefined, 'management socket', 10_000);
+  const { dir, pki, socketPath, port } = await startRealServer(t, 'real-kill', 'carol', {
+    clientIpPool: '10.233.0.0/24',
+    dnsServers: [],
+    splitTunnel: false,
+    routes: [],
+    authMethods: { certificate: true, username: false },
+  });
   const connection = new ManagementConnection({ socketPath, killGraceMs: 300 });
   const facts: SessionFact[] = [];
   connection.on('fact', (fact) => facts.push(fact));
