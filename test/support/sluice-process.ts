@@ -97,13 +97,25 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
     openvpnPidOf: (serverId) => pidOf(join(dataDir, 'gateway', serverId)),
     async stop(stopOptions = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(stopOptions.signal ?? 'SIGTERM');
-      await exited;
+      // A process that does not stop is a bug to see, not a reason to hang the whole suite: after a
+      // deadline it is killed and the tail of its output is printed.
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_DEADLINE_MS)))]);
+      clearTimeout(timer);
+      if (stuck) {
+        process.stderr.write(`# sluice serve (pid ${child.pid}) did not exit within ${STOP_DEADLINE_MS} ms of the signal; killed. Last output:\n${output.slice(-4000)}\n`);
+        child.kill('SIGKILL');
+        await exited;
+      }
       if (stopOptions.keepDataDir) return;
       await killAll(openvpnPids(dataDir));
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
+
+/** How long `stop()` waits for `sluice serve` to exit after its signal before killing it. */
+const STOP_DEADLINE_MS = 30_000;
 
 export function openvpnPids(dataDir: string): number[] {
   const gateway = join(dataDir, 'gateway');
