@@ -118,14 +118,14 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     else if (wasHeld) logger.warn({ job: 'retention' }, 'singleton lost (its database connection ended): this replica stops running the retention sweep until it holds it again');
     wasHeld = held;
   });
-  let sweeping = false;
+  // The sweep under way, if any: shutdown waits for it before the store goes.
+  let sweeping: Promise<void> | undefined;
   const sweep = setInterval(() => {
     if (sweeping || !retentionLock.held) return;
-    sweeping = true;
-    void retentionLock
+    sweeping = retentionLock
       .confirm()
       .then((held) => (held ? sweepRetention(ctx, retention, logger, metrics) : undefined))
-      .finally(() => (sweeping = false));
+      .finally(() => (sweeping = undefined));
   }, config.sweepIntervalMs);
   const flush = setInterval(() => void recorder.flush().catch((err: unknown) => logger.warn({ err }, 'monitoring samples not written')), MONITORING_FLUSH_MS);
   const metricsListener = metrics && config.metricsListen ? await startMetricsListener(metrics, config.metricsListen.host, config.metricsListen.port) : undefined;
@@ -181,6 +181,7 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     link,
     close: async () => {
       clearInterval(sweep);
+      await sweeping;
       await retentionLock.close();
       for (const subscription of subscriptions) subscription.close();
       clearInterval(flush);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ControlNotice, ControlPlaneChannel } from '../channel.ts';
 import { ServerRuntime, type RuntimeOptions } from './server-runtime.ts';
 import { GatewayMeter } from './meter.ts';
+import { settleWithin } from './settle-within.ts';
 
 const TICK_MS = 250;
 /** How often changed figures go to the control plane, at most. */
@@ -18,6 +19,7 @@ export class GatewayAgent {
   private ticker: NodeJS.Timeout | undefined;
   private readonly meter: GatewayMeter;
   private lastReport = 0;
+  private detached = false;
 
   constructor(
     private readonly channel: ControlPlaneChannel,
@@ -42,10 +44,16 @@ export class GatewayAgent {
     this.ticker.unref();
   }
 
-  /** Lets go of every management socket once answers under way are sent; OpenVPN keeps serving. */
-  async detach(): Promise<void> {
+  /**
+   * Lets go of every management socket once answers under way are sent; OpenVPN keeps serving.
+   * No work starts afterwards: the control plane, and its store, are going away.
+   */
+  async detach(drainMs = 2000): Promise<void> {
+    this.detached = true;
     if (this.ticker) clearInterval(this.ticker);
-    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.detach()));
+    // A server start under way would otherwise attach after its runtime was detached.
+    await settleWithin(this.queues.values(), drainMs);
+    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.detach(drainMs)));
   }
 
   /** Notices may have been lost (e.g. from other replicas): carry out every pending intent now. */
@@ -89,7 +97,7 @@ export class GatewayAgent {
   }
 
   private enqueue(serverId: string, work: () => Promise<void>): Promise<void> {
-    const next = (this.queues.get(serverId) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+    const next = (this.queues.get(serverId) ?? Promise.resolve()).then(() => (this.detached ? undefined : work())).catch((error: unknown) => {
       this.log.error({ serverId, err: error }, 'gateway work failed');
     });
     this.queues.set(serverId, next);
@@ -98,6 +106,7 @@ export class GatewayAgent {
 
   private async apply(serverId: string): Promise<void> {
     const { server } = await this.channel.request({ type: 'get_server', serverId });
+    if (this.detached) return;
     if (!server) return this.remove(serverId);
     const existing = this.runtimes.get(serverId);
     if (existing) return existing.update(server);

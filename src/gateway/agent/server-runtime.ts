@@ -17,6 +17,7 @@ import { ServerDataPlane, withDataPlaneHealth } from './server-dataplane.ts';
 import { DEFAULT_TRAFFIC_TIMERS, SessionTraffic, type TrafficTimers } from './session-traffic.ts';
 import { LastSeenMark } from './last-seen.ts';
 import { endUnansweredAttempts } from './unanswered.ts';
+import { settleWithin } from './settle-within.ts';
 import { ServerTally } from '../core/tally.ts';
 import type { KillCause } from '../metrics.ts';
 
@@ -175,10 +176,7 @@ export class ServerRuntime {
    */
   async detach(drainMs = 2000): Promise<void> {
     this.inert = true;
-    const inFlight = Promise.allSettled([...this.sessionChains.values(), this.killPass, ...this.directKills]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
-    clearTimeout(timer);
+    await settleWithin([...this.sessionChains.values(), this.killPass, ...this.directKills], drainMs);
     if (this.connection?.isOpen) this.lastSeen.touch(this.options.now(), true);
     this.clearFollowUpTimer();
     this.connection?.close();
@@ -407,19 +405,25 @@ export class ServerRuntime {
 
   private async connectWithRetry(): Promise<ManagementConnection | undefined> {
     const deadline = this.options.now() + this.policy.attachTimeoutMs;
-    while (this.options.now() < deadline && this.process?.exitStatus === undefined) {
-      if (existsSync(this.paths.socket)) {
-        const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000, killGraceMs: this.options.killGraceMs });
-        try {
-          await connection.connect();
-          return connection;
-        } catch {
-          connection.close();
-        }
-      }
+    while (this.options.now() < deadline && this.process?.exitStatus === undefined && !this.inert) {
+      const connection = existsSync(this.paths.socket) ? await this.tryConnect() : undefined;
+      // Detached while connecting: an open socket nobody owns would keep the process alive.
+      if (connection && this.inert) connection.close();
+      else if (connection) return connection;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return undefined;
+  }
+
+  private async tryConnect(): Promise<ManagementConnection | undefined> {
+    const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000, killGraceMs: this.options.killGraceMs });
+    try {
+      await connection.connect();
+      return connection;
+    } catch {
+      connection.close();
+      return undefined;
+    }
   }
 
   /** `status` is refused until the hold is released and the server initialised; ask until it answers. */
