@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ControlPlaneChannel, KillOrder, LiveSession, ServerSpec, ServerStateReport } from '../channel.ts';
 import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction, type SupervisorInput, type SupervisorPolicy, type SupervisorState } from '../core/supervisor.ts';
-import type { AuthRequestFact, EstablishedFact, SessionFact, SessionKey } from '../core/sessions.ts';
+import { parseSessionKey, sessionKeyText, type AuthRequestFact, type EstablishedFact, type SessionFact} from '../core/sessions.ts';
 import { reconcile } from '../core/reconcile.ts';
 import type { StatusSnapshot } from '../core/status.ts';
 import { crashIsNews, healthReport } from '../core/health.ts';
@@ -47,13 +47,6 @@ export interface RuntimeOptions {
 }
 
 const STATUS_POLL_MS = 30_000;
-
-const keyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
-
-function parseSessionKey(text: string): SessionKey {
-  const [processStart = 0, cid = -1] = text.split(':').map(Number);
-  return { processStart, cid };
-}
 
 /** What `status` would say of a process that is gone: every stored session of it has ended. */
 const NO_CLIENTS: StatusSnapshot = { time: undefined, title: undefined, clients: [], globalStats: new Map(), skippedRows: 0 };
@@ -269,7 +262,7 @@ export class ServerRuntime {
       if (this.connection !== connection || !connection.isOpen) return;
       connection.sendFollowUps().then(
         (sent) => {
-          if (sent.length > 0) this.log.debug({ serverId: this.serverId, sessions: sent.map((f) => `${f.key.processStart}:${f.key.cid}`) }, 'killed halted sessions by address');
+          if (sent.length > 0) this.log.debug({ serverId: this.serverId, sessions: sent.map((f) => sessionKeyText(f.key)) }, 'killed halted sessions by address');
           this.scheduleFollowUps(connection);
         },
         (error: unknown) => this.log.info({ serverId: this.serverId, err: error }, 'follow-up kill failed'),
@@ -288,7 +281,7 @@ export class ServerRuntime {
    * the store); different sessions proceed concurrently, so one slow auth does not hold up others.
    */
   private inSessionOrder(fact: SessionFact): void {
-    const key = keyText(fact.key);
+    const key = sessionKeyText(fact.key);
     const previous = this.sessionChains.get(key) ?? Promise.resolve();
     const next = previous
       .then(() => this.onFact(fact))
@@ -459,18 +452,18 @@ export class ServerRuntime {
     const { ended, discovered } = reconcile(stored, status, processStart);
     const endedAt = this.options.now();
     for (const key of ended) {
-      const session = byKey.get(keyText(key));
+      const session = byKey.get(sessionKeyText(key));
       const at = session && away ? endTimeOf(session, away.log, away.lastSeen, endedAt) : endedAt;
       const processEnded = status === NO_CLIENTS || key.processStart !== processStart ? this.stopping() ?? 'restarted' : undefined;
-      this.tally.ended(keyText(key), { received: session?.bytesReceived, sent: session?.bytesSent }, { killed: this.killsSent.get(keyText(key)), processEnded, idleTimeoutSeconds: 0, endedAt: at });
+      this.tally.ended(sessionKeyText(key), { received: session?.bytesReceived, sent: session?.bytesSent }, { killed: this.killsSent.get(sessionKeyText(key)), processEnded, idleTimeoutSeconds: 0, endedAt: at });
       await this.channel.request({
         type: 'session_ended',
         serverId: this.serverId,
-        session: { sessionKey: keyText(key), endedAt: at, bytesSent: session?.bytesSent ?? 0, bytesReceived: session?.bytesReceived ?? 0 },
+        session: { sessionKey: sessionKeyText(key), endedAt: at, bytesSent: session?.bytesSent ?? 0, bytesReceived: session?.bytesReceived ?? 0 },
       });
     }
     for (const live of discovered) {
-      this.tally.established(keyText(live.key), live.clientIp, false);
+      this.tally.established(sessionKeyText(live.key), live.clientIp, false);
       await this.channel.request({ type: 'session_established', serverId: this.serverId, session: this.liveSession({ ...live, startedAt: live.startedAt ?? endedAt }) });
     }
     if (ended.length > 0 || discovered.length > 0) this.log.info({ serverId: this.serverId, ended: ended.length, discovered: discovered.length }, 'reconciled sessions with openvpn');
@@ -489,7 +482,7 @@ export class ServerRuntime {
   private liveSession(fields: Pick<EstablishedFact, 'key' | 'clientIp' | 'remoteIp' | 'remotePort' | 'commonName' | 'username' | 'startedAt'> & { certSerial?: string | undefined }): LiveSession {
     return {
       ...(fields.certSerial !== undefined && { certSerial: fields.certSerial }),
-      sessionKey: keyText(fields.key),
+      sessionKey: sessionKeyText(fields.key),
       clientIp: fields.clientIp ?? '',
       remoteIp: fields.remoteIp ?? '',
       remotePort: fields.remotePort ?? 0,
@@ -509,27 +502,27 @@ export class ServerRuntime {
         return;
       }
       case 'established': {
-        this.tally.established(keyText(fact.key), fact.clientIp);
+        this.tally.established(sessionKeyText(fact.key), fact.clientIp);
         const session = this.liveSession(fact);
         if (!this.killsSent.has(session.sessionKey)) this.dataplane?.sessionStarted(session.sessionKey, { address: session.clientIp, username: session.username, commonName: session.commonName });
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session });
         return;
       }
       case 'disconnected':
-        this.dataplane?.sessionEnded(keyText(fact.key));
-        this.traffic.forget(keyText(fact.key));
-        this.tally.ended(keyText(fact.key), { received: fact.bytesReceived, sent: fact.bytesSent }, {
-          killed: this.killsSent.get(keyText(fact.key)),
+        this.dataplane?.sessionEnded(sessionKeyText(fact.key));
+        this.traffic.forget(sessionKeyText(fact.key));
+        this.tally.ended(sessionKeyText(fact.key), { received: fact.bytesReceived, sent: fact.bytesSent }, {
+          killed: this.killsSent.get(sessionKeyText(fact.key)),
           processEnded: fact.cause === 'process_restarted' ? this.stopping() ?? 'restarted' : this.stopping(),
           idleTimeoutSeconds: this.spec?.idleTimeoutSeconds ?? 0,
           endedAt: fact.endedAt,
         });
-        this.killsSent.delete(keyText(fact.key));
+        this.killsSent.delete(sessionKeyText(fact.key));
         if (!fact.wasEstablished) return;
         await this.channel.request({
           type: 'session_ended',
           serverId: this.serverId,
-          session: { sessionKey: keyText(fact.key), endedAt: fact.endedAt, bytesSent: fact.bytesSent ?? 0, bytesReceived: fact.bytesReceived ?? 0 },
+          session: { sessionKey: sessionKeyText(fact.key), endedAt: fact.endedAt, bytesSent: fact.bytesSent ?? 0, bytesReceived: fact.bytesReceived ?? 0 },
         });
         return;
       case 'auth_expired':
@@ -545,7 +538,7 @@ export class ServerRuntime {
    */
   private async decide(fact: AuthRequestFact): Promise<AuthDecision> {
     const { reauth, username, password, commonName, certSerial, untrustedIp: remoteIp } = fact;
-    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName, reauth, sessionKey: keyText(fact.key), certSerial, remoteIp });
+    const decision = await this.channel.request({ type: 'authorize', serverId: this.serverId, username, password, commonName, reauth, sessionKey: sessionKeyText(fact.key), certSerial, remoteIp });
     if (!decision.allow) return { allow: false, reason: decision.reason, clientReason: 'AUTH_FAILED' };
     if (reauth) return { allow: true };
     const routes = this.spec?.splitTunnel ? this.spec.routes.filter((r) => r.action !== 'drop') : [];

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { ControlPlaneChannel, SessionTrafficReport } from '../channel.ts';
 import { bytecount } from '../core/commands.ts';
+import { sessionKeyText } from '../core/sessions.ts';
 import type { ManagementConnection } from '../io/management-connection.ts';
 
 export interface TrafficTimers {
@@ -78,7 +79,7 @@ export class SessionTraffic {
     const processStart = connection.processStart ?? 0;
     for (const client of status.clients) {
       if (client.virtualAddress === undefined) continue;
-      const sessionKey = `${processStart}:${client.cid}`;
+      const sessionKey = sessionKeyText({ processStart, cid: client.cid });
       this.latest.set(sessionKey, { sessionKey, bytesSent: client.bytesSent, bytesReceived: client.bytesReceived });
     }
   }

@@ -11,7 +11,7 @@
  * interval ends the session. Pure: the caller passes the time and owns the timer.
  */
 import { killableAddress, killRealAddress, type EncodedCommand } from './commands.ts';
-import type { SessionKey } from './sessions.ts';
+import { sessionKeyText, type SessionKey } from './sessions.ts';
 
 /** What the session tracker knows about addresses (SessionTracker satisfies it). */
 export interface AddressBook {
@@ -49,7 +49,7 @@ export class KillFollowUps {
   halted(key: SessionKey, book: AddressBook, now: number): number | undefined {
     const address = book.realAddressOf(key.cid);
     if (address === undefined || !killableAddress(address) || book.processStart !== key.processStart) return undefined;
-    const id = `${key.processStart}:${key.cid}`;
+    const id = sessionKeyText(key);
     const existing = this.pending.get(id);
     if (existing !== undefined) return existing.dueAt;
     const dueAt = now + this.graceMs;

@@ -24,6 +24,15 @@ export interface SessionKey {
   cid: number;
 }
 
+/** A session key as the channel and the store spell it: `<process start>:<cid>`. */
+export const sessionKeyText = (key: SessionKey): string => `${key.processStart}:${key.cid}`;
+
+/** Reads `sessionKeyText`'s form back; a malformed text gives a key no session has (cid -1). */
+export function parseSessionKey(text: string): SessionKey {
+  const [processStart = 0, cid = -1] = text.split(':').map(Number);
+  return { processStart, cid };
+}
+
 export interface AuthRequestFact {
   type: 'auth_request';
   key: SessionKey;

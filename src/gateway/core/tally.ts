@@ -12,6 +12,7 @@
  * `Last Ref`, from the latest poll), else of its own accord.
  */
 import { emptySeries, type AuthResult, type DisconnectCause, type HealthState, type KillCause, type ServerSeries } from '../metrics.ts';
+import { sessionKeyText } from './sessions.ts';
 import type { StatusSnapshot } from './status.ts';
 
 /** Idle exits land this long before the timeout would say (clock granularity, poll timing). */
@@ -73,7 +74,7 @@ export class ServerTally {
   /** Latest byte counts and tunnel activity of the live sessions of process `processStart`. */
   polled(status: StatusSnapshot, processStart: number): void {
     for (const client of status.clients) {
-      const session = this.live.get(`${processStart}:${client.cid}`);
+      const session = this.live.get(sessionKeyText({ processStart, cid: client.cid }));
       if (!session) continue;
       session.bytesReceived = Math.max(session.bytesReceived, client.bytesReceived);
       session.bytesSent = Math.max(session.bytesSent, client.bytesSent);
