@@ -11,6 +11,7 @@
  * - The finished line is checked against 1023 bytes and 16 arguments (throws; cannot happen with the
  *   encoders below, the check guards future ones).
  */
+import { isIpv4 } from '../../ip/cidr.ts';
 import { CommandEncodingError } from './errors.ts';
 import type { ReplyShape } from './protocol.ts';
 
@@ -116,14 +117,11 @@ export const clientDeny = (cid: number, kid: number, reason: string, clientReaso
 export const clientKill = (cid: number, reason: string, mode: 'HALT' | 'RESTART' = 'HALT'): EncodedCommand =>
   single(['client-kill', id('cid', cid), quoteText(`${mode},${reason}`)], 'line');
 
-const IPV4_PORT = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
-
 /** Whether `kill IP:port` can name this real address: OpenVPN 2.6 parses IPv4 `a.b.c.d:port` only. */
 export function killableAddress(address: string): boolean {
-  const match = IPV4_PORT.exec(address);
-  if (match === null) return false;
-  const port = Number(match[5]);
-  return match.slice(1, 5).every((octet) => Number(octet) <= 255) && port > 0 && port < 65536;
+  const colon = address.lastIndexOf(':');
+  const port = address.slice(colon + 1);
+  return colon > 0 && isIpv4(address.slice(0, colon)) && /^\d{1,5}$/.test(port) && Number(port) > 0 && Number(port) < 65536;
 }
 
 /**
