@@ -228,19 +228,18 @@ export class ServerRuntime {
 
   private async sendKills(connection: ManagementConnection, kills: readonly KillOrder[]): Promise<void> {
     const epoch = connection.processStart;
-    const due = kills.filter((kill) => {
-      const { processStart, cid } = parseSessionKey(kill.sessionKey);
-      return processStart === epoch && cid >= 0 && !this.killsSent.has(kill.sessionKey);
-    });
-    for (const kill of due) {
+    const due = kills
+      .map((kill) => ({ kill, key: parseSessionKey(kill.sessionKey) }))
+      .filter(({ kill, key }) => key.processStart === epoch && key.cid >= 0 && !this.killsSent.has(kill.sessionKey));
+    for (const { kill } of due) {
       this.killsSent.set(kill.sessionKey, kill.cause);
       // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
       this.dataplane?.sessionEnded(kill.sessionKey);
     }
     // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
     await Promise.all(
-      due.map((kill) =>
-        connection.killClient(parseSessionKey(kill.sessionKey).cid, kill.reason).catch((error: unknown) => {
+      due.map(({ kill, key }) =>
+        connection.killClient(key.cid, kill.reason).catch((error: unknown) => {
           // Gone already: the DISCONNECT (or the next reconcile) settles the record.
           this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
         }),
