@@ -15,6 +15,8 @@ export interface GatewayPort {
    * (session key, intent, cause), so the gateway can end the session without asking back.
    */
   clientIntent(serverId: string, client: VpnClient): void;
+  /** A gateway's credential was revoked: its live connection, if any, ends at once. */
+  gatewayRevoked(gatewayId: string): void;
 }
 
 export interface DomainContext {

@@ -100,6 +100,17 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     const { store } = this.ctx();
     void store.changes.publish(store.db, 'servers', serverId).catch(() => undefined);
   }
+  /** Remote gateways connected to this replica (set by the gateway socket), cut off on revocation. */
+  private revocationListener: ((gatewayId: string) => void) | undefined;
+
+  onGatewayRevoked(listener: (gatewayId: string) => void): void {
+    this.revocationListener = listener;
+  }
+
+  gatewayRevoked(gatewayId: string): void {
+    this.revocationListener?.(gatewayId);
+  }
+
   /** The intent travels with the notice: the agent kills as soon as it is committed. */
   clientIntent(serverId: string, client: VpnClient): void {
     if (client.intent === null) return;

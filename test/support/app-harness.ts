@@ -65,6 +65,7 @@ export async function startHarness(dialect: TestDialect, options: HarnessOptions
       void finishVpnServerDeletion(ctx, id);
     },
     clientIntent: (serverId, client) => gatewayCalls.push(`intent ${serverId} ${client.id}`),
+    gatewayRevoked: (gatewayId) => gatewayCalls.push(`revoked ${gatewayId}`),
   };
   const ctx: DomainContext = { store, clock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
   const masterKey = new Uint8Array(32).fill(7);

@@ -31,6 +31,9 @@ export const ACTIONS = {
   'identity.admin': 'Administrator',
   'audit.read': 'Administrator',
   'metrics.read': 'MetricsReader',
+  // Gateways are the hosts that run VPN servers: seeing them is harmless, enrolling one is not.
+  'gateway.read': 'Viewer',
+  'gateway.write': 'Administrator',
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof ACTIONS;
 
