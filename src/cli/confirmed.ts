@@ -17,6 +17,7 @@ export interface Wording {
 export const DISCONNECT_CLIENT: Wording = { verb: 'disconnect', noun: 'VPN client', progress: 'Disconnect', request: 'Disconnection' };
 export const DELETE_CLIENT: Wording = { verb: 'delete', noun: 'VPN client', progress: 'Deleting', request: 'Deletion' };
 export const DELETE_SERVER: Wording = { verb: 'delete', noun: 'VPN server', progress: 'Deleting', request: 'Deletion' };
+export const DELETE_GATEWAY: Wording = { verb: 'delete', noun: 'gateway', progress: 'Deleting', request: 'Deletion' };
 export const DELETE_ROUTE: Wording = { verb: 'delete', noun: 'VPN server route', progress: 'Deleting', request: 'Deletion' };
 
 export interface ConfirmOptions {

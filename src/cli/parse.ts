@@ -61,3 +61,19 @@ export const authMethods = (value: string): AuthMethod[] => {
   for (const method of methods) if (method !== 'certificate' && method !== 'username') throw new InvalidArgumentError(`unknown method '${method}'; expected certificate and/or username.`);
   return [...new Set(methods as AuthMethod[])];
 };
+
+/** `--port-range 1194-1294`: a public port range, both ends included. */
+export const portRange = (value: string): { min: number; max: number } => {
+  const match = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(value);
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2]);
+  if (!match || min < 1 || max > 65535 || min > max) throw new InvalidArgumentError('expected MIN-MAX, ports from 1 to 65535 with MIN <= MAX, e.g. 1194-1294.');
+  return { min, max };
+};
+
+/** Repeatable `--label key=value`; a later value for the same key wins. */
+export const label = (value: string, previous: Record<string, string> | undefined): Record<string, string> => {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('expected KEY=VALUE, e.g. region=eu-de.');
+  return { ...previous, [value.slice(0, at).trim()]: value.slice(at + 1) };
+};

@@ -4,7 +4,7 @@ import type { UpdateInput } from './commands/vpn-server-update.ts';
 import { createContext, type Context } from './context.ts';
 import { UsageError } from './errors.ts';
 import type { Io } from './io.ts';
-import { authMethods, boolean, cidr, integer, ipv4List, list, oneOf } from './parse.ts';
+import { authMethods, boolean, cidr, integer, ipv4List, label, list, oneOf, portRange } from './parse.ts';
 
 /** A command module: one exported `run`, loaded only when its verb is used. */
 type Run<I> = (ctx: Context, input: I) => Promise<void>;
@@ -214,6 +214,38 @@ export function buildProgram(io: Io): Command {
     destructive(verb('vpn-server-route-delete', 'delete routes of a VPN server').argument('<server>', 'server id or name').argument('<route...>', 'route ids or names')),
     () => import('./commands/vpn-server-route-delete.ts'),
     (a, o) => ({ server: first(a), routes: a.slice(1), force: o.force === true, quiet: o.quiet === true }),
+  );
+
+  // --- gateways -------------------------------------------------------------------------------
+  act(withOutput(verb('gateways', 'list the gateway hosts that run VPN servers (Sluice)')), () => import('./commands/gateways.ts'), (_, o) => ({ output: o.output as string | undefined }));
+  act(withOutput(verb('gateway', 'show a gateway (Sluice)').argument('<gateway>', 'gateway id or name')), () => import('./commands/gateway.ts'), (a, o) => ({ gateway: first(a), output: o.output as string | undefined }));
+  act(
+    withOutput(verb('gateway-create', 'register a gateway and print its one-time join token (Sluice, Administrator)').argument('<name>', 'gateway name'))
+      .requiredOption('--host <host>', 'public DNS name or IP address VPN clients reach the gateway at')
+      .addOption(new Option('--port-range <min-max>', 'public ports the gateway offers, e.g. 1194-1294').argParser(portRange))
+      .addOption(new Option('--label <key=value>', 'a label (repeatable)').argParser(label))
+      .option('--subnet <id>', 'subnet id VPN servers name the gateway by (default: the gateway id)')
+      .option('-q, --quiet', 'print only the result'),
+    () => import('./commands/gateway-create.ts'),
+    (a, o) => ({
+      name: first(a),
+      host: o.host as string,
+      portRange: o.portRange as { min: number; max: number } | undefined,
+      labels: o.label as Record<string, string> | undefined,
+      subnet: o.subnet as string | undefined,
+      output: o.output as string | undefined,
+      quiet: o.quiet === true,
+    }),
+  );
+  act(
+    destructive(verb('gateway-delete', 'delete gateways: their credentials stop working (Sluice, Administrator)').argument('<gateway...>', 'gateway ids or names')),
+    () => import('./commands/gateway-delete.ts'),
+    (a, o) => ({ gateways: a, force: o.force === true, quiet: o.quiet === true }),
+  );
+  act(
+    withOutput(verb('gateway-join-token', 'issue a new one-time join token; the gateway\'s current credential stops working (Sluice, Administrator)').argument('<gateway>', 'gateway id or name')),
+    () => import('./commands/gateway-join-token.ts'),
+    (a, o) => ({ gateway: first(a), output: o.output as string | undefined }),
   );
 
   // --- audit trail ----------------------------------------------------------------------------

@@ -22,3 +22,9 @@ export async function resolveRouteId(client: SluiceClient, serverId: string, ref
   const routes = await client.listAllVpnServerRoutes(serverId);
   return (routes.find((route) => route.id === ref) ?? routes.find((route) => route.name === ref))?.id ?? ref;
 }
+
+/** A gateway by id or name: names are resolved by listing the gateways (they are few). */
+export async function resolveGatewayId(client: SluiceClient, ref: string): Promise<string> {
+  const gateways = await client.listAllGateways();
+  return (gateways.find((g) => g.id === ref) ?? gateways.find((g) => g.name === ref))?.id ?? ref;
+}

@@ -7,6 +7,10 @@ import type {
   BulkDisconnectResult,
   ClientEvent,
   Collection,
+  Gateway,
+  GatewayJoinToken,
+  GatewayPatch,
+  GatewayPrototype,
   Identity,
   Passcode,
   VpnLockout,
@@ -203,6 +207,40 @@ export class SluiceClient {
       if (start === undefined) break;
     }
     return total;
+  }
+
+  // --- gateways -------------------------------------------------------------------------------
+
+  /** Sluice extension: one page of the gateway hosts, newest first. */
+  listGateways(query: PageQuery = {}): Promise<Page<'gateways', Gateway>> {
+    return this.http.json('GET', '/v1/gateways', { query: query as Query });
+  }
+
+  listAllGateways(): Promise<Gateway[]> {
+    return collectAll((start) => this.listGateways({ start, limit: 100 }), 'gateways');
+  }
+
+  getGateway(id: string): Promise<Gateway> {
+    return this.http.json('GET', `/v1/gateways/${enc(id)}`);
+  }
+
+  /** Registers a gateway (Administrator); the answer's `join_token` is shown only this once. */
+  createGateway(prototype: GatewayPrototype): Promise<Gateway> {
+    return this.http.json('POST', '/v1/gateways', { body: prototype });
+  }
+
+  updateGateway(id: string, patch: GatewayPatch): Promise<Gateway> {
+    return this.http.json('PATCH', `/v1/gateways/${enc(id)}`, { body: patch });
+  }
+
+  /** Deletes the gateway; its credential stops working and its live connection ends. */
+  deleteGateway(id: string): Promise<void> {
+    return this.http.empty('DELETE', `/v1/gateways/${enc(id)}`);
+  }
+
+  /** A new one-time join token for re-enrolment; the gateway's current credential stops working. */
+  createGatewayJoinToken(id: string): Promise<GatewayJoinToken> {
+    return this.http.json('POST', `/v1/gateways/${enc(id)}/join_token`);
   }
 
   // --- routes ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import type * as identity from '../server/resources/identity/schema.ts';
 import type * as lockouts from '../server/resources/lockouts/schema.ts';
 import type * as monitoring from '../server/resources/monitoring/schema.ts';
 import type * as audit from '../server/resources/audit-events/schema.ts';
+import type * as gateways from '../server/resources/gateways/schema.ts';
 import type * as shared from '../server/schemas.ts';
 
 /** A closed set of strings read as an open one: the known values, or any other. */
@@ -42,6 +43,9 @@ export type VpnServerRoutePrototype = routes.VpnServerRoutePrototype;
 /** `access: null` lets everyone use the route again. */
 export type VpnServerRoutePatch = routes.VpnServerRoutePatch;
 /** Filters of the audit trail (paging and version parameters are the client's business). */
+export type GatewayPrototype = gateways.GatewayPrototypeWire;
+/** JSON merge patch of a gateway; `port_range: null` removes the range. */
+export type GatewayPatch = gateways.GatewayPatchWire;
 export type AuditEventQuery = Tolerant<Omit<audit.AuditEventListQuery, 'version' | 'generation' | 'start' | 'limit'>>;
 
 // --- read ----------------------------------------------------------------------------------------
@@ -64,6 +68,13 @@ export type VpnServerMonitoring = Tolerant<monitoring.VpnServerMonitoring>;
 /** The windows the monitoring series can be asked for. */
 export type MonitoringWindow = monitoring.VpnServerMonitoring['window'];
 export type AuditEvent = Tolerant<audit.AuditEventWire>;
+/** A gateway host; `join_token` only in the answer that registered it. */
+export type Gateway = Tolerant<gateways.GatewayWire>;
+export type GatewayStatus = Gateway['status'];
+/** A one-time join token, shown once. */
+export type GatewayJoinToken = gateways.GatewayJoinTokenWire;
+/** What `POST /gateway/join` answers: the gateway and its credential, shown once. */
+export type GatewayJoin = gateways.GatewayJoinWire;
 /** The reference error body; codes are open (a newer server may send new ones). */
 export type ErrorBody = Tolerant<shared.ErrorBody>;
 

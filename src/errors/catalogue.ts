@@ -25,6 +25,7 @@ export const errorCatalogue = {
   name_conflict: { status: 409, summary: 'Another resource in the same scope already has this name.' },
   destination_conflict: { status: 409, summary: 'Another route of this server has this destination.' },
   port_conflict: { status: 409, summary: 'Another VPN server already uses this port and protocol.' },
+  subnet_conflict: { status: 409, summary: 'Another gateway already has this subnet id.' },
   certificate_in_use: { status: 409, summary: 'The certificate is referenced by a VPN server.' },
   certificate_invalid: { status: 400, summary: 'A PEM certificate, key, chain or CRL cannot be used.' },
   certificate_not_found: { status: 400, summary: 'A referenced certificate CRN does not exist.' },

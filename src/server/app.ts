@@ -33,6 +33,7 @@ import { registerCertificateRoutes } from './resources/certificates/routes.ts';
 import { registerIdentityRoutes } from './resources/identity/routes.ts';
 import { registerUserRoutes } from './resources/users/routes.ts';
 import { registerLockoutRoutes } from './resources/lockouts/routes.ts';
+import { registerGatewayRoutes } from './resources/gateways/routes.ts';
 import { registerObservability, type ObservabilityOptions } from './observability.ts';
 
 export interface AppOptions extends ObservabilityOptions {
@@ -52,7 +53,7 @@ export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', i
 const ERRORS_DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url));
 
 /** Secrets that must never reach a log line, wherever they appear in a request. */
-const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.apikey', 'req.body.refresh_token', 'req.body.password'];
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.apikey', 'req.body.refresh_token', 'req.body.password', 'req.body.join_token', 'req.body.credential'];
 
 export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
   const limitsConfig = options.limits ?? DEFAULT_LIMITS;
@@ -99,6 +100,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
         { name: 'Certificates', description: 'Sluice extension: the built-in certificate manager.' },
         { name: 'Users', description: 'Sluice extension: users, role bindings and API keys.' },
         { name: 'Audit events', description: 'Sluice extension: the audit trail of every state-changing call.' },
+        { name: 'Gateways', description: 'Sluice extension: gateway hosts that run VPN servers, their join tokens and credentials.' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
@@ -130,6 +132,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   registerCertificateRoutes(app, services);
   registerUserRoutes(app, services);
   registerLockoutRoutes(app, services);
+  registerGatewayRoutes(app, services, limits);
 
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   if (existsSync(consoleDir)) {

@@ -11,7 +11,7 @@ import { SCHEMA_NAME } from './schemas.ts';
 type Json = Record<string, unknown>;
 
 const HEADER_NAMES: Record<string, string> = { 'if-match': 'If-Match', 'last-event-id': 'Last-Event-ID' };
-const ETAG_OPERATIONS = new Set(['create_vpn_server', 'get_vpn_server', 'update_vpn_server']);
+const ETAG_OPERATIONS = new Set(['create_vpn_server', 'get_vpn_server', 'update_vpn_server', 'create_gateway', 'get_gateway', 'update_gateway']);
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);

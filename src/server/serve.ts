@@ -40,7 +40,7 @@ export interface RunningSluice {
 /** The composition root: builds every part from config and starts listening. */
 export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningSluice> {
   const destination = logDestination(config.logFormat);
-  const logOptions = { level: config.logLevel, redact: ['apikey', 'passcode', 'password', 'token', 'refresh_token'] };
+  const logOptions = { level: config.logLevel, redact: ['apikey', 'passcode', 'password', 'token', 'refresh_token', 'join_token', 'credential'] };
   const logger = destination ? pino(logOptions, destination) : pino(logOptions);
   const metrics = config.metrics ? new SluiceMetrics({ defaultMetrics: true }) : undefined;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });

@@ -189,6 +189,27 @@ export interface MonitoringSampleRow {
   bytes_sent: number;
 }
 
+/** A gateway host; the join token and the credential's secret are kept only as `sha256:` hashes. */
+export interface GatewayRow {
+  id: string;
+  name: string;
+  host: string;
+  port_min: number | null;
+  port_max: number | null;
+  /** JSON object, string → string. */
+  labels: string;
+  subnet_id: string;
+  join_token_hash: string | null;
+  join_expires_at: number | null;
+  credential_hash: string | null;
+  /** `sgc_<id>_` plus the secret's first characters, to tell credentials apart without the secret. */
+  credential_prefix: string | null;
+  last_seen_at: number | null;
+  version: string | null;
+  created_at: number;
+  revision: number;
+}
+
 export interface SettingRow {
   key: string;
   value: string;
@@ -209,6 +230,7 @@ export interface Database {
   rate_limits: RateLimitRow;
   audit_events: AuditEventRow;
   monitoring_samples: MonitoringSampleRow;
+  gateways: GatewayRow;
 }
 
 export type Db = Kysely<Database>;

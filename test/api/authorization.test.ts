@@ -49,6 +49,13 @@ const LEAST_ROLE: Record<string, Role | 'authenticated' | 'public'> = {
   list_audit_events: 'Administrator',
   get_audit_event: 'Administrator',
   get_vpn_server_monitoring: 'Viewer',
+  list_gateways: 'Viewer',
+  get_gateway: 'Viewer',
+  create_gateway: 'Administrator',
+  update_gateway: 'Administrator',
+  delete_gateway: 'Administrator',
+  create_gateway_join_token: 'Administrator',
+  join_gateway: 'public',
 };
 
 const RANK: Record<string, number> = { none: 0, VPNClient: 0, Viewer: 1, Operator: 2, Editor: 3, Administrator: 4 };
@@ -69,7 +76,7 @@ async function operations(h: Harness): Promise<Operation[]> {
 
 /** A request the authorization layer must judge: ids point at real resources, bodies are valid-ish. */
 function concrete(op: Operation, ids: Record<string, string>): string {
-  return op.path.replace('{vpn_server_id}', ids.server ?? '').replace('{key_id}', ids.key ?? '').replace('{id}', op.path.startsWith('/v1/vpn_servers/{vpn_server_id}/routes') ? ids.route ?? '' : op.path.startsWith('/v1/vpn_servers/{vpn_server_id}/clients') ? ids.client ?? '' : op.path.startsWith('/v1/certificates') ? ids.cert ?? '' : op.path.startsWith('/v1/users') ? ids.user ?? '' : ids.server ?? '');
+  return op.path.replace('{vpn_server_id}', ids.server ?? '').replace('{key_id}', ids.key ?? '').replace('{id}', op.path.startsWith('/v1/vpn_servers/{vpn_server_id}/routes') ? ids.route ?? '' : op.path.startsWith('/v1/vpn_servers/{vpn_server_id}/clients') ? ids.client ?? '' : op.path.startsWith('/v1/certificates') ? ids.cert ?? '' : op.path.startsWith('/v1/users') ? ids.user ?? '' : op.path.startsWith('/v1/gateways') ? ids.gateway ?? '' : ids.server ?? '');
 }
 
 for (const dialect of testDialects()) {
@@ -85,7 +92,8 @@ for (const dialect of testDialects()) {
         const cert = json<{ id: string }>(await h.call('POST', '/v1/certificates', { body: { kind: 'ca', common_name: 'matrix' } }));
         const user = json<{ id: string }>(await h.call('POST', '/v1/users', { body: { name: 'target-user' } }));
         const key = json<{ id: string }>(await h.call('POST', `/v1/users/${user.id}/api_keys`, { body: { name: 'k' } }));
-        const ids = { server: server.id, route: route.id, client: client.id, cert: cert.id, user: user.id, key: key.id };
+        const gateway = json<{ id: string }>(await h.call('POST', '/v1/gateways', { body: { name: 'matrix-gateway', host: 'gw.example.com' } }));
+        const ids = { server: server.id, route: route.id, client: client.id, cert: cert.id, user: user.id, key: key.id, gateway: gateway.id };
         const tokens = Object.fromEntries(await Promise.all(CALLERS.map(async (role) => [role, await h.tokenFor(role)] as const)));
         const otherServerOperator = await h.tokenFor('Operator', 'r001-00000000-0000-4000-8000-000000000000');
         const expired = await new SignJWT({ kid: 'k', typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('sluice').setIssuedAt(1).setExpirationTime(2).sign(new Uint8Array(32).fill(9));

@@ -1,4 +1,4 @@
-import type { VpnServer, VpnServerClient, VpnServerRoute } from '../../client/types.ts';
+import type { Gateway, GatewayJoinToken, VpnServer, VpnServerClient, VpnServerRoute } from '../../client/types.ts';
 import { dash, renderFields, renderTable } from './table.ts';
 import { localTime } from './time.ts';
 
@@ -100,4 +100,42 @@ export function routeFields(r: VpnServerRoute): string {
     fields.push(['Packets', counted(r.packets)], ['Bytes', counted(r.bytes)], ['Denied packets', counted(r.denied_packets)], ['Counted', localTime(r.counted_at)]);
   }
   return renderFields(fields);
+}
+
+const portRangeText = (g: Gateway): string => (g.port_range ? `${g.port_range.min}-${g.port_range.max}` : '-');
+const labelsText = (g: Gateway): string => {
+  const entries = Object.entries(g.labels);
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : '-';
+};
+
+export function gatewaysTable(gateways: readonly Gateway[]): string {
+  return renderTable(
+    ['ID', 'Name', 'Host', 'Ports', 'Subnet', 'Status', 'Last seen', 'Version', 'Servers', 'Clients'],
+    gateways.map((g) => [g.id, g.name, g.host, portRangeText(g), g.subnet.id, g.status, localTime(g.last_seen_at ?? undefined), dash(g.version), String(g.vpn_servers), String(g.connected_clients)]),
+  );
+}
+
+export function gatewayFields(g: Gateway): string {
+  return renderFields([
+    ['ID', g.id],
+    ['Name', g.name],
+    ['Host', g.host],
+    ['Ports', portRangeText(g)],
+    ['Labels', labelsText(g)],
+    ['Subnet', g.subnet.id],
+    ['Status', g.status],
+    ['Last seen', localTime(g.last_seen_at ?? undefined)],
+    ['Version', dash(g.version)],
+    ['VPN servers', String(g.vpn_servers)],
+    ['Connected clients', String(g.connected_clients)],
+    ['Created', localTime(g.created_at)],
+  ]);
+}
+
+/** The join token, with the warning that it is not shown again. */
+export function joinTokenFields(join: GatewayJoinToken): string {
+  return `${renderFields([
+    ['Join token', join.token],
+    ['Expires', localTime(join.expires_at)],
+  ])}This join token is shown once: hand it to the gateway now. \`sluice gateway-join-token\` issues a new one.\n`;
 }

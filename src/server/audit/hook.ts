@@ -26,6 +26,7 @@ const RESOURCE_TYPES: Record<string, string> = {
   users: 'user',
   api_keys: 'api_key',
   audit_events: 'audit_event',
+  gateways: 'gateway',
 };
 
 export const operationOf = (request: FastifyRequest): string | undefined => {

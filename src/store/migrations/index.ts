@@ -10,6 +10,7 @@ import * as routeAccessAndCounters from './2026-11-30-401-route-access-and-count
 import * as auditAndMonitoring from './2026-11-30-601-audit-and-monitoring.ts';
 import * as clientStatistics from './2026-11-30-820-client-statistics.ts';
 import * as clientEventOrder from './2026-11-30-831-client-event-order.ts';
+import * as gateways from './2026-11-30-901-gateways.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -27,4 +28,5 @@ export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-30-601-audit-and-monitoring', auditAndMonitoring],
   ['2026-11-30-820-client-statistics', clientStatistics],
   ['2026-11-30-831-client-event-order', clientEventOrder],
+  ['2026-11-30-901-gateways', gateways],
 ];
