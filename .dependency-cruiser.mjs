@@ -116,10 +116,42 @@ export default {
     },
     {
       name: 'gateway-shared-files-stay-leaves',
-      comment: 'channel.ts, metrics.ts and openvpn-config.ts are shared with the control plane; they import no agent or io.',
+      comment: 'channel.ts, metrics.ts and openvpn-config.ts are shared with the control plane; they import no agent, io or remote transport.',
       severity: 'error',
       from: { path: '^src/gateway/[^/]+\\.ts$' },
-      to: { path: '^src/gateway/(agent|io)/' },
+      to: { path: '^src/gateway/(agent|io|remote)/' },
+    },
+    {
+      name: 'gateway-remote-is-agent-side',
+      comment:
+        'gateway/remote is the agent side of the network transport: of src/ it imports only channel.ts, ' +
+        'metrics.ts and its own files (besides ws and pino types); never domain, store, server, config or client.',
+      severity: 'error',
+      from: { path: '^src/gateway/remote/' },
+      to: { path: '^src/', pathNot: '^src/gateway/(remote/|channel\\.ts$|metrics\\.ts$)' },
+    },
+    {
+      name: 'gateway-remote-wire-is-pure',
+      comment: 'gateway/remote/wire.ts is pure like the cores: frames in and out, no sockets, files or timers.',
+      severity: 'error',
+      from: { path: '^src/gateway/remote/wire\\.ts$' },
+      to: {
+        path: ['^(node:)?(net|child_process|fs|fs/promises|dgram|http|https|tls|dns|timers|timers/promises|cluster|worker_threads)$', '(^|/)node_modules/ws/', '^src/gateway/remote/(?!wire\\.ts$)'],
+      },
+    },
+    {
+      name: 'server-takes-only-the-gateway-wire',
+      comment: 'server/gateway-socket.ts may import gateway/remote/wire.ts (and channel.ts types); no part of server imports the dialer.',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: '^src/gateway/remote/', pathNot: '^src/gateway/remote/wire\\.ts$' },
+    },
+    {
+      name: 'only-the-gateway-socket-reads-the-wire',
+      comment: 'server/gateway-socket.ts is the control plane\'s one end of the remote gateways\' sockets.',
+      severity: 'error',
+      from: { path: '^src/server/', pathNot: '^src/server/gateway-socket\\.ts$' },
+      to: { path: '^src/gateway/remote/' },
     },
     {
       name: 'cli-talks-http',

@@ -33,4 +33,13 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'time is passed in' }],
     },
   },
+  {
+    // The remote gateway's frames are pure too: text in, typed frames out; the sockets and their
+    // timers live in dialer.ts and server/gateway-socket.ts.
+    files: ['src/gateway/remote/wire.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'time is passed in' }, { name: 'setInterval', message: 'time is passed in' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'time is passed in' }],
+    },
+  },
 );
