@@ -1,5 +1,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_LIMITS, formatRate, parseRate, type LimitsConfig, type Rate } from './limits.ts';
+import { ConfigError, dataplane as readDataplane, egressInterfaces, integer, killGrace, logLevel as readLogLevel, splitArgs, type LogLevel } from './values.ts';
+
+export { ConfigError, DEFAULT_KILL_GRACE_MS, MAX_KILL_GRACE_MS, splitArgs } from './values.ts';
 
 /** Everything `sluice serve` can be told, after defaults. One schema; every problem reported at once. */
 export interface ServeConfig {
@@ -9,7 +12,7 @@ export interface ServeConfig {
   databaseUrl: string;
   publicHost: string;
   adminApiKey: string | undefined;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
   gateway: 'embedded' | 'none';
   openvpnBinary: string;
   openvpnArgs: string[];
@@ -92,23 +95,7 @@ export const SERVE_OPTIONS = {
   'kill-grace': 'SLUICE_KILL_GRACE_MS',
 } as const;
 
-/** Default grace before the follow-up `kill IP:port` (see docs/operations.md for the measurements). */
-export const DEFAULT_KILL_GRACE_MS = 1200;
-/** OpenVPN ends a killed instance itself 5 s after `client-kill`; a longer grace would never fire. */
-export const MAX_KILL_GRACE_MS = 4500;
 export type ServeOption = keyof typeof SERVE_OPTIONS;
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** What Linux accepts as an interface name, without the characters nftables would need quoted. */
-const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function parseListen(text: string, problems: string[], label = '--listen / SLUICE_LISTEN'): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
@@ -118,16 +105,6 @@ function parseListen(text: string, problems: string[], label = '--listen / SLUIC
     return { host: '127.0.0.1', port: 8080 };
   }
   return { host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port };
-}
-
-function integer(name: string, text: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
-    problems.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
-    return fallback;
-  }
-  return value;
 }
 
 /** An http(s) origin without path, query or credentials; hrefs are built on it. */
@@ -177,23 +154,6 @@ function loadLimits(get: (option: ServeOption) => string | undefined, label: (op
   };
 }
 
-/** `off`, or milliseconds from 0 to MAX_KILL_GRACE_MS. */
-function killGrace(name: string, text: string | undefined, problems: string[]): number | undefined {
-  if (text === 'off') return undefined;
-  if (text !== undefined && !/^\d+$/.test(text)) {
-    problems.push(`${name} must be milliseconds from 0 to ${MAX_KILL_GRACE_MS} or off, got "${text}"`);
-    return DEFAULT_KILL_GRACE_MS;
-  }
-  return integer(name, text, DEFAULT_KILL_GRACE_MS, 0, MAX_KILL_GRACE_MS, problems);
-}
-
-/** Splits an argument string the way a shell would for simple cases: spaces, with "…" or '…' quoting. */
-export function splitArgs(text: string): string[] {
-  const out: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(match[1] ?? match[2] ?? match[3] ?? '');
-  return out;
-}
-
 export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env: NodeJS.ProcessEnv, cwd = process.cwd()): ServeConfig {
   const problems: string[] = [];
   const get = (option: ServeOption): string | undefined => flags[option] ?? (env[SERVE_OPTIONS[option]] || undefined);
@@ -206,16 +166,8 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
   if (/^[a-z]+:\/\//i.test(databaseUrl) && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
     problems.push(`${label('database')} must be a postgres:// URL or a SQLite file path, got "${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}"`);
   }
-  const logLevel = get('log-level') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`${label('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const gateway = get('gateway') ?? 'embedded';
   if (gateway !== 'embedded' && gateway !== 'none') problems.push(`${label('gateway')} must be embedded or none, got "${gateway}"`);
-  const dataplane = get('dataplane') ?? 'nftables';
-  if (dataplane !== 'nftables' && dataplane !== 'none') problems.push(`${label('dataplane')} must be nftables or none, got "${dataplane}"`);
-  const egress = (get('dataplane-egress') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
-  for (const name of egress) {
-    if (!INTERFACE_NAME.test(name)) problems.push(`${label('dataplane-egress')} must be comma-separated interface names (1–15 of A-Z a-z 0-9 . _ -), got "${name}"`);
-  }
   const trustProxy = get('trust-proxy') ?? 'false';
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push(`${label('trust-proxy')} must be true or false, got "${trustProxy}"`);
   const logFormat = get('log-format') ?? 'auto';
@@ -235,7 +187,7 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     databaseUrl,
     publicHost: get('public-host') ?? listen.host,
     adminApiKey,
-    logLevel: logLevel as ServeConfig['logLevel'],
+    logLevel: readLogLevel(label('log-level'), get('log-level'), problems),
     gateway: gateway === 'none' ? 'none' : 'embedded',
     openvpnBinary: get('openvpn-binary') ?? 'openvpn',
     openvpnArgs: splitArgs(get('openvpn-args') ?? ''),
@@ -248,9 +200,9 @@ export function loadServeConfig(flags: Partial<Record<ServeOption, string>>, env
     degradedSeconds: integer(label('degraded-seconds'), get('degraded-seconds'), 60, 0, 86_400, problems),
     publicUrl: parsePublicUrl(label('public-url'), get('public-url'), problems),
     limits: loadLimits(get, label, problems),
-    dataplane: dataplane === 'none' ? 'none' : 'nftables',
+    dataplane: readDataplane(label('dataplane'), get('dataplane'), problems),
     nftBinary: get('nft-binary') ?? 'nft',
-    dataplaneEgress: egress,
+    dataplaneEgress: egressInterfaces(label('dataplane-egress'), get('dataplane-egress'), problems),
     logFormat: logFormat as ServeConfig['logFormat'],
     metrics: metrics !== 'off',
     metricsListen,
