@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSluiceChild } from './child-process.ts';
 
 export interface SluiceProcess {
   url: string;
@@ -54,68 +54,27 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
   };
   const command = [process.execPath, '--import', 'tsx', CLI, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])];
   // `ip netns exec` execs the command in place: the child's pid is sluice serve's.
-  const [binary = '', ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...command] : command;
-  const child: ChildProcess = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-200_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
+  const serve = spawnSluiceChild('sluice serve', options.netns ? ['ip', 'netns', 'exec', options.netns, ...command] : command, env);
   // Generous: on a machine shared by several test runs, starting node with tsx alone can take tens
   // of seconds. A process that never gets ready is killed, so it cannot hold the test run open.
-  const readyWithinMs = options.timeoutMs ?? 90_000;
-  const url = await new Promise<string>((resolve, reject) => {
-    const deadline = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sluice serve did not become ready within ${readyWithinMs} ms:\n${output}`));
-    }, readyWithinMs);
-    const check = (): void => {
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sluice ready"/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(deadline);
-        child.stdout?.off('data', check);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(deadline);
-      reject(new Error(`sluice serve exited with ${code} before it was ready:\n${output}`));
-    });
-  });
+  const ready = await serve.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sluice ready"/, 'ready', options.timeoutMs ?? 90_000);
 
   return {
-    url,
+    url: ready[1] ?? '',
     adminApiKey: env.SLUICE_ADMIN_API_KEY,
     dataDir,
-    pid: child.pid ?? 0,
-    output: () => output,
+    pid: serve.child.pid ?? 0,
+    output: serve.output,
     openvpnPids: () => openvpnPids(dataDir),
     openvpnPidOf: (serverId) => pidOf(join(dataDir, 'gateway', serverId)),
     async stop(stopOptions = {}) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(stopOptions.signal ?? 'SIGTERM');
-      // A process that does not stop is a bug to see, not a reason to hang the whole suite: after a
-      // deadline it is killed and the tail of its output is printed.
-      let timer: NodeJS.Timeout | undefined;
-      const stuck = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_DEADLINE_MS)))]);
-      clearTimeout(timer);
-      if (stuck) {
-        process.stderr.write(`# sluice serve (pid ${child.pid}) did not exit within ${STOP_DEADLINE_MS} ms of the signal; killed. Last output:\n${output.slice(-4000)}\n`);
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await serve.stop(stopOptions.signal);
       if (stopOptions.keepDataDir) return;
       await killAll(openvpnPids(dataDir));
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
-
-/** How long `stop()` waits for `sluice serve` to exit after its signal before killing it. */
-const STOP_DEADLINE_MS = 30_000;
 
 export function openvpnPids(dataDir: string): number[] {
   const gateway = join(dataDir, 'gateway');
