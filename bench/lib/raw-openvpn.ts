@@ -44,7 +44,7 @@ export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'c
     ...like,
   };
   const paths = serverPaths(join(dir, 'gateway'), 'raw');
-  writeServerFiles(paths, spec, timers, deviceName(spec.id));
+  writeServerFiles(paths, spec, { device: deviceName(spec.id), timers });
   const child = spawn('openvpn', ['--config', paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: paths.dir, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   cleanup.add('stop raw openvpn', async () => {

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ControlPlaneChannel, RouteCounterReport, RouteSpec, ServerStateReport } from '../channel.ts';
 import type { SessionIdentity } from '../dataplane/access.ts';
 import { normalizeListing, parseCounters, parseSetElements } from '../dataplane/listing.ts';
-import { deniedCounterName, deviceName, isSessionSet, routeKey, tableName } from '../dataplane/names.ts';
+import { deniedCounterName, isSessionSet, routeKey, tableName } from '../dataplane/names.ts';
 import { renderMembershipChanges, renderRemoval, renderRuleset, setMembers, setsOf, type DataPlaneRoute, type DataPlaneSpec, type MembershipChange } from '../dataplane/ruleset.ts';
 import type { DataPlaneHost } from './dataplane-host.ts';
 
@@ -57,6 +57,8 @@ export class ServerDataPlane {
     private readonly statePath: string,
     private readonly channel: ControlPlaneChannel,
     private readonly onHealthChange: () => void,
+    /** The tun device OpenVPN must use so the rules know it (`dev` in the server config). */
+    readonly device: string,
   ) {}
 
   private get log(): Logger {
@@ -66,11 +68,6 @@ export class ServerDataPlane {
   /** What keeps the server from being enforced, naming the missing part; undefined when nothing. */
   get unavailable(): string | undefined {
     return this.problem;
-  }
-
-  /** The tun device OpenVPN must use so the rules know it (`dev` in the server config). */
-  get device(): string {
-    return deviceName(this.serverId);
   }
 
   /** New routes or pool: applied now if the table differs (no OpenVPN restart needed). */

@@ -44,7 +44,15 @@ export interface TestTimers {
 }
 
 /** Writes certificates, key, CRL and config for the spec; returns nothing secret. */
-export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: TestTimers, device: string): void {
+/** How this host runs a server beyond its spec: its tun device, the address it binds, test timers. */
+export interface HostRendering {
+  device: string;
+  /** Bind only this address (several gateways on one host, each on its own address); all when absent. */
+  listenAddress?: string | undefined;
+  timers: TestTimers;
+}
+
+export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, { device, listenAddress, timers }: HostRendering): void {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
   const file = (name: string, text: string): string => {
@@ -62,6 +70,7 @@ export function writeServerFiles(paths: ServerPaths, spec: ServerSpec, timers: T
     protocol: spec.protocol,
     clientIpPool: spec.clientIpPool,
     device,
+    ...(listenAddress !== undefined && { listenAddress }),
     dnsServers: spec.dnsServers,
     splitTunnel: spec.splitTunnel,
     // Routes are pushed per client at connect time, so changing them needs no restart.

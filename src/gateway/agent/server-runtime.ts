@@ -44,6 +44,10 @@ export interface RuntimeOptions {
    * without OpenVPN's 5 s exit interval; undefined: no follow-up (OpenVPN's own interval).
    */
   killGraceMs?: number | undefined;
+  /** The address OpenVPN binds (`local`); every address when absent. */
+  listenAddress?: string | undefined;
+  /** Tells this gateway's tun devices from another's on the same host (`names.ts`). */
+  deviceTag?: string | undefined;
 }
 
 const STATUS_POLL_MS = 30_000;
@@ -93,6 +97,8 @@ export class ServerRuntime {
   private readonly dataplane: ServerDataPlane | undefined;
   private readonly traffic: SessionTraffic;
   private spawnedBefore = false;
+  /** This server's tun device on this host. */
+  private readonly device: string;
   private lastPoll = 0;
 
   constructor(
@@ -105,7 +111,8 @@ export class ServerRuntime {
     this.policy = { ...defaultPolicy, ...options.policy };
     this.paths = serverPaths(options.gatewayDir, serverId);
     this.lastSeen = new LastSeenMark(this.paths.lastSeen);
-    this.dataplane = options.dataplane && new ServerDataPlane(options.dataplane, serverId, `${this.paths.dir}/dataplane.json`, channel, () => void this.report());
+    this.device = deviceName(serverId, options.deviceTag);
+    this.dataplane = options.dataplane && new ServerDataPlane(options.dataplane, serverId, `${this.paths.dir}/dataplane.json`, channel, () => void this.report(), this.device);
     this.traffic = new SessionTraffic(serverId, channel, log, options.traffic ?? DEFAULT_TRAFFIC_TIMERS, options.now);
   }
 
@@ -124,7 +131,7 @@ export class ServerRuntime {
     // The table is in place before OpenVPN releases any client (or, for an adopted process, kept).
     await this.dataplane?.configure(spec);
     // A process started by an earlier Sluice with an unnamed tun device cannot be filtered: restart it.
-    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision && readDevice(this.paths) === deviceName(this.serverId);
+    const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision && readDevice(this.paths) === this.device;
     const adopted = adoptable ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
     if (adopted) {
       writeCrl(this.paths, spec.crlPem);
@@ -134,8 +141,12 @@ export class ServerRuntime {
       return;
     }
     await this.stopStray();
-    writeServerFiles(this.paths, spec, this.options.timers, deviceName(this.serverId));
+    this.writeFiles(spec);
     this.dispatch({ type: 'start' });
+  }
+
+  private writeFiles(spec: ServerSpec): void {
+    writeServerFiles(this.paths, spec, { device: this.device, listenAddress: this.options.listenAddress, timers: this.options.timers });
   }
 
   /** The control plane says the server changed: restart on a new revision, else refresh quietly. */
@@ -321,7 +332,7 @@ export class ServerRuntime {
     if (this.spawnedBefore) this.tally.restarted();
     this.spawnedBefore = true;
     // A new process runs what this version renders (e.g. its keepalive), not an older rendering.
-    if (this.spec) writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
+    if (this.spec) this.writeFiles(this.spec);
     const process = await OpenVpnProcess.spawn({
       binary: this.options.openvpnBinary,
       configPath: this.paths.config,
@@ -595,7 +606,7 @@ export class ServerRuntime {
     }
     if (this.restartAfterStop && this.spec) {
       this.restartAfterStop = false;
-      writeServerFiles(this.paths, this.spec, this.options.timers, deviceName(this.serverId));
+      this.writeFiles(this.spec);
       this.dispatch({ type: 'start' });
     }
   }

@@ -21,8 +21,15 @@ export const tableName = (serverId: string): string => `sluice_${shortId(serverI
 
 export const TABLE_PREFIX = 'sluice_';
 
-/** The server's tun device: 14 characters, inside Linux's 15. */
-export const deviceName = (serverId: string): string => `sl${shortId(serverId)}`;
+/** What tells apart the devices of gateways sharing one host; `l` (as in `sl…`) unless set. */
+export const DEFAULT_DEVICE_TAG = 'l';
+export const DEVICE_TAG = /^[a-z0-9]$/;
+
+/**
+ * The server's tun device: 14 characters, inside Linux's 15. Two gateways on one host running the
+ * same server (high availability tried out on one machine) need different tags.
+ */
+export const deviceName = (serverId: string, tag: string = DEFAULT_DEVICE_TAG): string => `s${tag}${shortId(serverId)}`;
 
 const ID = /^[0-9a-z_-]{1,64}$/;
 

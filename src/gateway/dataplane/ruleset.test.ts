@@ -78,6 +78,7 @@ test('names: table and tun device come from the id, the device fits Linux\'s 15 
   assert.equal(deviceName(SERVER), 'sl7a709a2ccbe5');
   assert.ok(deviceName('some-other-shape-of-id').length <= 15);
   assert.match(deviceName('some-other-shape-of-id'), /^sl[0-9a-f]{12}$/);
+  assert.equal(deviceName(SERVER, '3'), 's37a709a2ccbe5', 'a second gateway on the host tags its devices apart');
 });
 
 test('bad input is refused naming the field', () => {
