@@ -157,8 +157,22 @@ export default {
       name: 'cli-talks-http',
       comment: 'cli talks to the control plane over HTTP only (src/client); `sluice serve` loads server/serve.ts, the composition root.',
       severity: 'error',
-      from: { path: '^src/cli/' },
+      from: { path: '^src/cli/', pathNot: '^src/cli/gateway-host\\.ts$' },
       to: { path: '^src/(server|domain|store|gateway)/', pathNot: '^src/server/serve\\.ts$' },
+    },
+    {
+      name: 'gateway-host-command-runs-the-gateway-only',
+      comment: '`sluice gateway` (cli/gateway-host.ts) runs gateway/host and knows nothing of the control plane but its URL.',
+      severity: 'error',
+      from: { path: '^src/cli/gateway-host\\.ts$' },
+      to: { path: ['^src/(server|domain|store|client)/', '^src/gateway/(?!host/)'] },
+    },
+    {
+      name: 'cli-loads-gateway-host-only-lazily',
+      comment: 'Only `sluice gateway` pays for the agent: cli loads cli/gateway-host.ts by dynamic import.',
+      severity: 'error',
+      from: { path: '^src/cli/', pathNot: '^src/cli/gateway-host\\.ts$' },
+      to: { path: '^src/cli/gateway-host\\.ts$', dependencyTypesNot: ['dynamic-import'] },
     },
     {
       name: 'cli-loads-serve-only-lazily',

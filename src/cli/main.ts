@@ -11,12 +11,19 @@ async function serve(args: string[], io: Io): Promise<number> {
   return serveFromCommandLine(args, io.env);
 }
 
+/** `sluice gateway`: this host runs VPN servers for a control plane elsewhere. */
+async function gatewayHost(args: string[], io: Io): Promise<number> {
+  const { gatewayFromCommandLine } = await import('./gateway-host.ts');
+  return gatewayFromCommandLine(args, io.env);
+}
+
 /**
  * Runs `sluice ARGS` and returns the exit code: 0 ok, 1 failed or cancelled, 2 usage. Errors are
  * printed as one line; the stack trace only with --debug.
  */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   if (argv[0] === 'serve') return serve(argv.slice(1), io);
+  if (argv[0] === 'gateway') return gatewayHost(argv.slice(1), io);
   const debug = argv.includes('--debug');
   try {
     await buildProgram(io).parseAsync(argv, { from: 'user' });

@@ -22,7 +22,7 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
-  program.addHelpText('after', '\nServe the API with `sluice serve --help`.');
+  program.addHelpText('after', '\nServe the API with `sluice serve --help`; run a gateway host with `sluice gateway --help`.');
 
   const verb = (name: string, description: string): Command => {
     const command = program.command(name).description(description).option('--debug', 'show trace ids and stack traces on errors');
@@ -218,7 +218,7 @@ export function buildProgram(io: Io): Command {
 
   // --- gateways -------------------------------------------------------------------------------
   act(withOutput(verb('gateways', 'list the gateway hosts that run VPN servers (Sluice)')), () => import('./commands/gateways.ts'), (_, o) => ({ output: o.output as string | undefined }));
-  act(withOutput(verb('gateway', 'show a gateway (Sluice)').argument('<gateway>', 'gateway id or name')), () => import('./commands/gateway.ts'), (a, o) => ({ gateway: first(a), output: o.output as string | undefined }));
+  act(withOutput(verb('gateway-show', 'show a gateway (Sluice; `sluice gateway` runs one)').argument('<gateway>', 'gateway id or name')), () => import('./commands/gateway.ts'), (a, o) => ({ gateway: first(a), output: o.output as string | undefined }));
   act(
     withOutput(verb('gateway-create', 'register a gateway and print its one-time join token (Sluice, Administrator)').argument('<name>', 'gateway name'))
       .requiredOption('--host <host>', 'public DNS name or IP address VPN clients reach the gateway at')

@@ -36,7 +36,7 @@ test('gateway-create: progress, fields and the join token once, with a line sayi
   const joined = await fetch(`${server.url}/gateway/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ join_token: token }) });
   assert.equal(joined.status, 200);
   assert.equal(((await joined.json()) as { gateway: { id: string } }).gateway.id, id);
-  assert.doesNotMatch((await cli('gateway', id)).stdout, /sjt_/, 'never shown again');
+  assert.doesNotMatch((await cli('gateway-show', id)).stdout, /sjt_/, 'never shown again');
 });
 
 test('gateway-create --subnet and --output json; bad flags are usage errors', async () => {
@@ -69,11 +69,11 @@ test('gateways: a table; gateway NAME shows one; --output json equals the API', 
   const fromApi = ((await api('GET', '/v1/gateways')).json as { gateways: Gateway[] }).gateways;
   assert.deepEqual(listed, fromApi);
 
-  const one = await cli('gateway', 'edge-ams');
+  const one = await cli('gateway-show', 'edge-ams');
   assert.equal(one.code, 0, one.stderr);
   assert.match(one.stdout, /Subnet\s+ams-1\n/);
   assert.match(one.stdout, /VPN servers\s+0\n/);
-  assert.equal((await cli('gateway', 'no-such-gateway')).code, 1);
+  assert.equal((await cli('gateway-show', 'no-such-gateway')).code, 1);
 });
 
 test('gateway-join-token prints a new token once; the old credential stops working', async () => {
