@@ -111,6 +111,10 @@ test('client profile for certificate + username auth', () => {
 test('client profile validation', () => {
   const spec = { host: 'h', port: 1, protocol: 'udp' as const, username: true, serverName: 's', caPem: PEM };
   assert.throws(() => renderClientProfile({ ...spec, host: 'a b' }), OpenVpnConfigError);
+  assert.throws(() => renderClientProfile({ ...spec, otherHosts: ['ok.example.com', 'not ok'] }), OpenVpnConfigError);
+  const twoGateways = renderClientProfile({ ...spec, otherHosts: ['vpn-b.example.com'] });
+  assert.match(twoGateways, /^remote h 1\nremote vpn-b\.example\.com 1\nremote-random\nserver-poll-timeout 10$/m, 'both gateways, the first one picked at random, the next tried after 10 s of silence');
+  assert.doesNotMatch(renderClientProfile(spec), /remote-random/, 'one gateway: no random pick');
   // The reference's client_configuration for certificate auth: the user adds <cert> and <key>.
   assert.doesNotMatch(renderClientProfile({ ...spec, username: false }), /<cert>|auth-user-pass/);
   assert.throws(() => renderClientProfile({ ...spec, caPem: 'nope' }), OpenVpnConfigError);

@@ -92,6 +92,11 @@ export interface ServerConfigSpec {
 
 export interface ClientProfileSpec {
   host: string;
+  /**
+   * More gateways serving the same VPN server (high availability): the client starts at a random
+   * one (`remote-random`) and moves to the next when it fails, within its own retry.
+   */
+  otherHosts?: string[];
   port: number;
   protocol: Protocol;
   /** Prompt for user ID + passcode. */
@@ -248,8 +253,12 @@ export function serverCommandLine(configPath: string, spec: Pick<ServerConfigSpe
 // ---- client profile -------------------------------------------------------------------------
 
 /** A `.ovpn` profile that stock OpenVPN 2.4–2.6 clients accept (no 2.5+-only directives). */
+/** How long a client with several gateways waits for one to answer before trying the next. */
+const FAILOVER_POLL_SECONDS = 10;
+
 export function renderClientProfile(spec: ClientProfileSpec): string {
-  if (!/^[A-Za-z0-9.:-]+$/.test(spec.host)) throw new OpenVpnConfigError('host', `"${spec.host}" is not a host name or IP address`);
+  const hosts = [spec.host, ...(spec.otherHosts ?? [])];
+  for (const host of hosts) if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new OpenVpnConfigError('host', `"${host}" is not a host name or IP address`);
   if ((spec.certPem === undefined) !== (spec.keyPem === undefined)) throw new OpenVpnConfigError('certPem', 'certificate and key go together');
   // A certificate-auth profile without <cert>/<key> is the reference's client_configuration: the
   // user adds their own certificate and key to it.
@@ -257,7 +266,10 @@ export function renderClientProfile(spec: ClientProfileSpec): string {
     'client',
     'dev tun',
     `proto ${spec.protocol === 'udp' ? 'udp' : 'tcp-client'}`,
-    `remote ${spec.host} ${port('port', spec.port)}`,
+    ...hosts.map((host) => `remote ${host} ${port('port', spec.port)}`),
+    // With a second gateway, a client whose gateway died tries the other after 10 s of silence
+    // instead of waiting out a whole TLS hand window (60 s) on the dead one.
+    ...(hosts.length > 1 ? ['remote-random', `server-poll-timeout ${FAILOVER_POLL_SECONDS}`] : []),
     'resolv-retry infinite',
     'nobind',
     'persist-key',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isIpv4, isIpv4CidrSyntax, readIpv4Cidr } from './cidr.ts';
+import { isIpv4, isIpv4CidrSyntax, readIpv4Cidr, subBlock } from './cidr.ts';
 
 test('a network block: range, mask and one canonical spelling', () => {
   assert.deepEqual(readIpv4Cidr('172.16.0.0/12'), { ok: true, network: '172.16.0.0', prefix: 12, canonical: '172.16.0.0/12', netmask: '255.240.0.0', first: 0xac100000, last: 0xac1fffff });
@@ -25,4 +25,17 @@ test('addresses and typed blocks', () => {
   assert.equal(isIpv4('01.1.1.1'), false);
   assert.equal(isIpv4CidrSyntax('10.8.0.1/16'), true, 'host bits are the API\u2019s to refuse');
   assert.equal(isIpv4CidrSyntax('10.8.0.0/33'), false);
+});
+
+test('a block split into equal parts: each part, none overlapping, too small refused', () => {
+  const pool = readIpv4Cidr('10.70.0.0/20');
+  assert.ok(pool.ok);
+  assert.equal(subBlock(pool, 0, 2), '10.70.0.0/21');
+  assert.equal(subBlock(pool, 1, 2), '10.70.8.0/21');
+  assert.equal(subBlock(pool, 3, 4), '10.70.12.0/22');
+  assert.equal(subBlock(pool, 2, 2), undefined, 'no third half');
+  assert.equal(subBlock(pool, 0, 3), undefined, 'parts are a power of two');
+  const tiny = readIpv4Cidr('10.70.0.0/32');
+  assert.ok(tiny.ok);
+  assert.equal(subBlock(tiny, 0, 2), undefined);
 });

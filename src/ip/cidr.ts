@@ -60,3 +60,15 @@ export function isIpv4CidrSyntax(text: string): boolean {
 }
 
 export const overlaps = (a: Pick<Ipv4Cidr, 'first' | 'last'>, b: Pick<Ipv4Cidr, 'first' | 'last'>): boolean => a.first <= b.last && b.first <= a.last;
+
+/**
+ * Part `index` of `parts` equal blocks of `block` (parts a power of two), e.g. the half of a client
+ * pool one of two gateways hands out, so the two never give one address twice. Undefined when the
+ * block is too small to split so.
+ */
+export function subBlock(block: Pick<Ipv4Cidr, 'first' | 'prefix'>, index: number, parts: number): string | undefined {
+  const extraBits = Math.log2(parts);
+  if (!Number.isInteger(extraBits) || index < 0 || index >= parts || block.prefix + extraBits > 32) return undefined;
+  const prefix = block.prefix + extraBits;
+  return `${uintToIpv4(block.first + index * 2 ** (32 - prefix))}/${prefix}`;
+}

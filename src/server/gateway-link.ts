@@ -5,6 +5,7 @@ import { SessionIngest } from '../domain/clients/ingest.ts';
 import { finishVpnServerDeletion } from '../domain/vpn-servers/service.ts';
 import { authorizeVpnClient } from '../domain/vpn-access/authorize.ts';
 import { hasMethod, type VpnServer } from '../domain/vpn-servers/model.ts';
+import { placedOnEmbedded } from '../domain/gateways/placement.ts';
 import type { CertificateService } from '../domain/certificates/service.ts';
 import type { IdentityService } from '../domain/identity/service.ts';
 import type { DomainContext, GatewayPort } from '../domain/context.ts';
@@ -41,7 +42,10 @@ const killOf = (client: VpnClient): { reason: string; cause: KillCause } =>
       : { reason: 'disconnected by the VPN operator', cause: 'operator_disconnect' };
 
 export class GatewayLink implements ControlPlaneChannel, GatewayPort {
+  /** The embedded agent (`sluice serve --gateway embedded`). */
   private agent: ((notice: ControlNotice) => void) | undefined;
+  /** Remote gateways connected to this replica; each re-reads what is placed on it. */
+  private readonly remotes = new Set<(notice: ControlNotice) => void>();
   private observer: LinkObserver | undefined;
   /** An agent has asked for its servers: it is attached and working. */
   private listed = false;
@@ -71,6 +75,18 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     this.agent = listener;
   }
 
+  /** A remote gateway's connection hears every notice from now on; the returned function ends that. */
+  connectRemote(listener: (notice: ControlNotice) => void): () => void {
+    this.remotes.add(listener);
+    return () => this.remotes.delete(listener);
+  }
+
+  /** Notices are hints every gateway may hear: each acts only on the servers placed on it. */
+  private tell(notice: ControlNotice): void {
+    this.agent?.(notice);
+    for (const remote of this.remotes) remote(notice);
+  }
+
   observe(observer: LinkObserver): void {
     this.observer = observer;
   }
@@ -82,11 +98,13 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
 
   // GatewayPort: the domain recorded something the agent must act on.
   serverChanged(serverId: string): void {
-    this.agent?.({ type: 'server_changed', serverId });
+    this.tell({ type: 'server_changed', serverId });
     this.announceServer(serverId);
   }
   serverDeleted(serverId: string): void {
-    if (this.agent) this.agent({ type: 'server_deleted', serverId });
+    // With no gateway here to stop its OpenVPN, the deletion finishes at once (as it always has
+    // without an embedded agent); a remote gateway that runs it stops it when it hears or re-reads.
+    if (this.agent || this.remotes.size > 0) this.tell({ type: 'server_deleted', serverId });
     else void finishVpnServerDeletion(this.ctx(), serverId);
     this.announceServer(serverId);
   }
@@ -114,19 +132,48 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   /** The intent travels with the notice: the agent kills as soon as it is committed. */
   clientIntent(serverId: string, client: VpnClient): void {
     if (client.intent === null) return;
-    this.agent?.({ type: 'kill_requested', serverId, kills: [{ sessionKey: client.sessionKey, ...killOf(client) }] });
+    this.tell({ type: 'kill_requested', serverId, kills: [{ sessionKey: client.sessionKey, ...killOf(client) }] });
   }
 
+  /** The embedded agent's requests: it runs the servers placed on no registered gateway. */
   async request<R extends AgentRequest>(request: R): Promise<AgentReply<R>> {
+    if (request.type === 'list_servers') {
+      this.listed = true;
+      const servers = await placedOnEmbedded(this.ctx(), await this.runnableServers());
+      return { serverIds: servers.map((s) => s.id) } as AgentReply<R>;
+    }
+    if (request.type === 'get_server') {
+      const server = await findServer(this.ctx().store.db, request.serverId);
+      const here = server && server.lifecycleState !== 'deleting' ? await placedOnEmbedded(this.ctx(), [server]) : [];
+      return { server: here[0] ? await this.specOf(here[0]) : null } as AgentReply<R>;
+    }
+    if (request.type === 'server_stopped') {
+      // A server on a remote gateway is finished by that gateway's report, not by this agent's.
+      const server = await findServer(this.ctx().store.db, request.serverId);
+      if (server && (await placedOnEmbedded(this.ctx(), [server])).length === 0) return {} as AgentReply<R>;
+    }
     return (await this.handle(request)) as AgentReply<R>;
+  }
+
+  /** Notices from another replica (the store's change feed), for every gateway attached here. */
+  relay(notice: ControlNotice): void {
+    this.tell(notice);
+  }
+
+  /** A remote gateway's request, once its placement was checked (`RemoteGateways`). */
+  async answerPlaced<R extends AgentRequest>(request: R): Promise<AgentReply<R>> {
+    return (await this.handle(request)) as AgentReply<R>;
+  }
+
+  private async runnableServers(): Promise<VpnServer[]> {
+    return (await listAllServers(this.ctx().store.db)).filter((s) => s.lifecycleState !== 'deleting');
   }
 
   private async handle(request: AgentRequest): Promise<AgentReply<AgentRequest>> {
     const ctx = this.ctx();
     switch (request.type) {
       case 'list_servers':
-        this.listed = true;
-        return { serverIds: (await listAllServers(ctx.store.db)).filter((s) => s.lifecycleState !== 'deleting').map((s) => s.id) };
+        return { serverIds: (await this.runnableServers()).map((s) => s.id) };
       case 'get_server': {
         const server = await findServer(ctx.store.db, request.serverId);
         return { server: server && server.lifecycleState !== 'deleting' ? await this.specOf(server) : null };
@@ -142,9 +189,13 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
         });
         return {};
       }
-      case 'server_stopped':
-        await finishVpnServerDeletion(ctx, request.serverId);
+      case 'server_stopped': {
+        // A gateway stops a server it should no longer run for other reasons too (moved elsewhere):
+        // only a server being deleted is finished.
+        const server = await findServer(ctx.store.db, request.serverId);
+        if (server?.lifecycleState === 'deleting') await finishVpnServerDeletion(ctx, request.serverId);
         return {};
+      }
       case 'session_established':
         await this.ingest.established(request.serverId, request.session);
         return {};

@@ -16,6 +16,7 @@ import { GatewayAgent } from '../gateway/agent/agent.ts';
 import { DataPlaneHost } from '../gateway/agent/dataplane-host.ts';
 import { Nft } from '../gateway/io/nft.ts';
 import { GatewayLink, type LinkDeps } from './gateway-link.ts';
+import { RemoteGateways } from './remote-gateways.ts';
 import { buildApp } from './app.ts';
 import { ensureAccountId, ensureAdministrator } from './bootstrap.ts';
 import { logDestination } from './logging.ts';
@@ -136,6 +137,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   const subscriptions: ChangeSubscription[] = [
     await store.changes.subscribe('client_events', { change: (serverId) => ctx.bus.notify(serverId), resync: () => ctx.bus.notifyAll() }),
   ];
+  // Gateways on other hosts dial in on the API's own port (`sluice gateway`).
+  const remoteGateways = new RemoteGateways(app.server, ctx, link, logger.child({ part: 'gateways' }));
   const address = await app.listen({ host: config.listenHost, port: config.listenPort });
   let agent: GatewayAgent | undefined;
   if (config.gateway === 'embedded') {
@@ -162,17 +165,17 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       gatewayLog,
     );
     link.connectAgent((notice) => agent?.notify(notice));
-    // Other replicas on the same store accept disconnects and server changes too; the store's
-    // change feed announces them here. Listening starts before the agent starts, which reads
-    // whatever was pending or changed before.
-    const gateway = agent;
-    const reload = (): void => void gateway.reload().catch((err: unknown) => logger.error({ err }, 'reloading servers failed'));
-    subscriptions.push(
-      await store.changes.subscribe('intents', { change: (serverId) => gateway.notify({ type: 'kill_requested', serverId }), resync: () => gateway.catchUp() }),
-      await store.changes.subscribe('servers', { change: (serverId) => gateway.notify({ type: 'server_changed', serverId }), resync: reload }),
-    );
-    await agent.start();
   }
+  // Other replicas accept disconnects and server changes too; the store's change feed announces
+  // them here, for the embedded agent and every remote gateway attached to this replica.
+  // Listening starts before the agent starts, which reads whatever was pending or changed before.
+  const gateway = agent;
+  const reload = (): void => void gateway?.reload().catch((err: unknown) => logger.error({ err }, 'reloading servers failed'));
+  subscriptions.push(
+    await store.changes.subscribe('intents', { change: (serverId) => link.relay({ type: 'kill_requested', serverId }), resync: () => gateway?.catchUp() }),
+    await store.changes.subscribe('servers', { change: (serverId) => link.relay({ type: 'server_changed', serverId }), resync: reload }),
+  );
+  await agent?.start();
   logger.info({ url: address }, 'sluice ready');
   return {
     url: address,
@@ -189,6 +192,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
       await recorder.flush().catch(() => undefined);
       // OpenVPN keeps running: the next control plane re-attaches and no VPN user is dropped.
       await agent?.detach();
+      // Remote gateways keep serving and re-dial another replica (or this one when it returns).
+      await remoteGateways.close();
       await app.close();
       // Facts the agent reported before it detached are committed before the store goes.
       await link.ingest.drain().catch(() => undefined);

@@ -124,3 +124,20 @@ export async function consumeJoinToken(db: Executor, id: string, joinTokenHash: 
 export async function touchGateway(db: Executor, id: string, seen: { at: number; version: string | null }): Promise<void> {
   await db.updateTable('gateways').set({ last_seen_at: seen.at, version: seen.version }).where('id', '=', id).execute();
 }
+
+/** Subnet ids of every registered gateway: a server naming none of them runs on the embedded one. */
+export async function gatewaySubnetIds(db: Executor): Promise<string[]> {
+  const rows = await db.selectFrom('gateways').select('subnet_id').execute();
+  return rows.map((row) => row.subnet_id);
+}
+
+/** The registered gateways named by `subnetIds`, in that order (a server's placement). */
+export async function placedGateways(db: Executor, subnetIds: readonly string[]): Promise<Gateway[]> {
+  if (subnetIds.length === 0) return [];
+  const rows = await db.selectFrom('gateways').selectAll().where('subnet_id', 'in', subnetIds).execute();
+  const bySubnet = new Map(rows.map((row) => [row.subnet_id, fromRow(row)]));
+  return subnetIds.flatMap((id) => {
+    const gateway = bySubnet.get(id);
+    return gateway ? [gateway] : [];
+  });
+}

@@ -215,6 +215,18 @@ export interface SettingRow {
   value: string;
 }
 
+export interface VpnServerGatewayStateRow {
+  vpn_server_id: string;
+  gateway_id: string;
+  lifecycle: string;
+  health: string;
+  /** JSON array of `{ code, message }`. */
+  reasons: string;
+  /** 1 while the gateway is connected to a replica, 0 once its connection closed. */
+  reachable: number;
+  reported_at: number;
+}
+
 export interface Database {
   vpn_servers: VpnServerRow;
   vpn_server_routes: VpnServerRouteRow;
@@ -230,6 +242,7 @@ export interface Database {
   rate_limits: RateLimitRow;
   audit_events: AuditEventRow;
   monitoring_samples: MonitoringSampleRow;
+  vpn_server_gateway_states: VpnServerGatewayStateRow;
   gateways: GatewayRow;
 }
 

@@ -11,6 +11,7 @@ import * as auditAndMonitoring from './2026-11-30-601-audit-and-monitoring.ts';
 import * as clientStatistics from './2026-11-30-820-client-statistics.ts';
 import * as clientEventOrder from './2026-11-30-831-client-event-order.ts';
 import * as gateways from './2026-11-30-901-gateways.ts';
+import * as serverGatewayStates from './2026-11-30-902-server-gateway-states.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
@@ -29,4 +30,5 @@ export const migrations: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['2026-11-30-820-client-statistics', clientStatistics],
   ['2026-11-30-831-client-event-order', clientEventOrder],
   ['2026-11-30-901-gateways', gateways],
+  ['2026-11-30-902-server-gateway-states', serverGatewayStates],
 ];

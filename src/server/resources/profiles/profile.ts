@@ -2,8 +2,9 @@ import { SluiceError, fieldError } from '../../../errors/catalogue.ts';
 import { OpenVpnConfigError, renderClientProfile } from '../../../gateway/openvpn-config.ts';
 import { hasMethod, type VpnServer } from '../../../domain/vpn-servers/model.ts';
 import type { AppServices } from '../../services.ts';
+import { gatewayHostsOf } from '../../../domain/gateways/placement.ts';
 
-type ProfileServer = Pick<VpnServer, 'name' | 'certificateCrn' | 'port' | 'protocol' | 'clientAuthentication'>;
+type ProfileServer = Pick<VpnServer, 'name' | 'certificateCrn' | 'port' | 'protocol' | 'clientAuthentication' | 'subnets'>;
 
 /** Fields of the profile spec that come from the server certificate: a failure there is the certificate's. */
 const CERTIFICATE_FIELDS = new Set(['caPem', 'serverName']);
@@ -19,8 +20,15 @@ async function serverTrust(services: AppServices, certificateCrn: string, field:
   return { caPem, serverName: cert.commonName };
 }
 
-function render(services: AppServices, server: ProfileServer, trust: { caPem: string; serverName: string }, client?: { certPem: string; keyPem: string }): string {
-  return renderClientProfile({ host: services.publicHost, port: server.port, protocol: server.protocol, username: hasMethod(server, 'username'), ...trust, ...client });
+function render(hosts: string[], server: ProfileServer, trust: { caPem: string; serverName: string }, client?: { certPem: string; keyPem: string }): string {
+  const [host = '', ...otherHosts] = hosts;
+  return renderClientProfile({ host, otherHosts, port: server.port, protocol: server.protocol, username: hasMethod(server, 'username'), ...trust, ...client });
+}
+
+/** The gateways' hosts the server is placed on; the embedded gateway's public host otherwise. */
+async function hostsOf(services: AppServices, server: ProfileServer): Promise<string[]> {
+  const hosts = await gatewayHostsOf(services.ctx, server);
+  return hosts.length > 0 ? hosts : [services.publicHost];
 }
 
 /**
@@ -30,7 +38,7 @@ function render(services: AppServices, server: ProfileServer, trust: { caPem: st
 export async function clientProfile(services: AppServices, server: ProfileServer, client?: { certPem: string; keyPem: string }): Promise<string> {
   const trust = await serverTrust(services, server.certificateCrn, 'certificate.crn');
   try {
-    return render(services, server, trust, client);
+    return render(await hostsOf(services, server), server, trust, client);
   } catch (error) {
     if (error instanceof OpenVpnConfigError && CERTIFICATE_FIELDS.has(error.field)) {
       throw new SluiceError('certificate_invalid', `the certificate of VPN server ${server.name} cannot go into a client profile (${error.message}); give the server another certificate (PATCH certificate.crn)`);
@@ -43,7 +51,7 @@ export async function clientProfile(services: AppServices, server: ProfileServer
 export async function assertProfileCertificate(services: AppServices, certificateCrn: string, field: string): Promise<void> {
   const trust = await serverTrust(services, certificateCrn, field);
   try {
-    render(services, { name: '', certificateCrn, port: 1194, protocol: 'udp', clientAuthentication: [] }, trust);
+    render([services.publicHost], { name: '', certificateCrn, port: 1194, protocol: 'udp', clientAuthentication: [], subnets: [] }, trust);
   } catch (error) {
     if (error instanceof OpenVpnConfigError && CERTIFICATE_FIELDS.has(error.field)) {
       const what = error.field === 'serverName' ? 'its common name' : 'its CA certificate';
