@@ -5,8 +5,8 @@ import { ConfigError, dataplane, egressInterfaces, integer, killGrace, logLevel,
 
 /** Everything `sluice gateway` can be told, after defaults. */
 export interface GatewayConfig {
-  /** Base URL of the control plane (any replica, or the load balancer in front of them). */
-  controlPlane: string;
+  /** Base URLs of the control plane: its load balancer, or its replicas (tried in turn). */
+  controlPlanes: string[];
   /** One-time token from `sluice gateway-create`; needed only until a credential is saved. */
   joinToken: string | undefined;
   dataDir: string;
@@ -45,22 +45,24 @@ export const GATEWAY_OPTIONS = {
 } as const;
 export type GatewayOption = keyof typeof GATEWAY_OPTIONS;
 
-function controlPlaneUrl(name: string, text: string | undefined, problems: string[]): string {
+function controlPlaneUrls(name: string, text: string | undefined, problems: string[]): string[] {
   if (text === undefined) {
-    problems.push(`${name} is required: the control plane's URL (e.g. https://vpn.example.com)`);
-    return '';
+    problems.push(`${name} is required: the control plane's URL (e.g. https://vpn.example.com), or its replicas' URLs separated by commas`);
+    return [];
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
-    problems.push(`${name} must be an http(s) URL with no credentials, query or fragment, got "${text}"`);
-    return '';
-  }
-  return url.href.replace(/\/+$/, '');
+  return text.split(',').flatMap((part) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(part.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+      problems.push(`${name} must be http(s) URLs with no credentials, query or fragment, got "${part.trim()}"`);
+      return [];
+    }
+    return [url.href.replace(/\/+$/, '')];
+  });
 }
 
 function ipv4Address(name: string, text: string | undefined, problems: string[]): string | undefined {
@@ -94,7 +96,7 @@ export function loadGatewayConfig(flags: Partial<Record<GatewayOption, string>>,
   const joinToken = get('join-token');
   if (joinToken !== undefined && !/^sjt_[A-Za-z0-9_-]{20,}$/.test(joinToken)) problems.push(`${label('join-token')} must be the sjt_… token that gateway-create printed`);
   const config: GatewayConfig = {
-    controlPlane: controlPlaneUrl(label('control-plane'), get('control-plane'), problems),
+    controlPlanes: controlPlaneUrls(label('control-plane'), get('control-plane'), problems),
     joinToken,
     dataDir: isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText),
     caPem: caFile(label('ca-file'), get('ca-file'), problems),

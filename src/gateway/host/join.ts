@@ -21,16 +21,32 @@ export const credentialPath = (dataDir: string): string => join(dataDir, 'creden
  * The gateway's credential: the one saved by an earlier join, else the join token exchanged for a
  * new one (and saved before it is used, so a crash right after cannot lose it).
  */
-export async function credentialFor(dataDir: string, controlPlane: string, joinToken: string | undefined, caPem: string | undefined): Promise<string> {
+export async function credentialFor(dataDir: string, controlPlanes: readonly string[], joinToken: string | undefined, caPem: string | undefined): Promise<string> {
   const path = credentialPath(dataDir);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   if (joinToken === undefined) throw new GatewayHostError(`no credential in ${path}: give --join-token (from \`sluice gateway-create\` or \`sluice gateway-join-token\`) on the first start`);
-  const joined = await exchangeJoinToken(controlPlane, joinToken, caPem);
+  const joined = await joinAny(controlPlanes, joinToken, caPem);
   const temporary = `${path}.tmp`;
   writeFileSync(temporary, `${joined.credential}\n`, { mode: 0o600 });
   renameSync(temporary, path);
   return joined.credential;
 }
+
+/** The join at the first replica that can be reached; a refusal is final (the token is one-time). */
+async function joinAny(controlPlanes: readonly string[], joinToken: string, caPem: string | undefined): Promise<JoinResult> {
+  let unreachable: GatewayHostError | undefined;
+  for (const controlPlane of controlPlanes) {
+    try {
+      return await exchangeJoinToken(controlPlane, joinToken, caPem);
+    } catch (error) {
+      if (!(error instanceof UnreachableError)) throw error;
+      unreachable = error;
+    }
+  }
+  throw unreachable ?? new GatewayHostError('no control plane URL');
+}
+
+class UnreachableError extends GatewayHostError {}
 
 /** `POST /gateway/join`: a one-time join token for a long-lived credential. */
 export async function exchangeJoinToken(controlPlane: string, joinToken: string, caPem: string | undefined): Promise<JoinResult> {
@@ -44,7 +60,7 @@ export async function exchangeJoinToken(controlPlane: string, joinToken: string,
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
-    req.on('error', (error) => reject(new GatewayHostError(`cannot reach the control plane at ${controlPlane}: ${error.message}`)));
+    req.on('error', (error) => reject(new UnreachableError(`cannot reach the control plane at ${controlPlane}: ${error.message}`)));
     req.end(body);
   });
   const parsed = parseJson(text);

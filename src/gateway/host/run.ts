@@ -9,7 +9,7 @@ import { credentialFor } from './join.ts';
 
 /** What `sluice gateway` runs with (the CLI reads it from flags and environment). */
 export interface GatewayHostOptions {
-  controlPlane: string;
+  controlPlanes: string[];
   joinToken: string | undefined;
   dataDir: string;
   caPem: string | undefined;
@@ -39,8 +39,8 @@ export interface RunningGateway {
  */
 export async function startGatewayHost(options: GatewayHostOptions, log: Logger): Promise<RunningGateway> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const credential = await credentialFor(options.dataDir, options.controlPlane, options.joinToken, options.caPem);
-  const channel = new RemoteControlPlane({ url: options.controlPlane, credential, version: options.version, caPem: options.caPem, log });
+  const credential = await credentialFor(options.dataDir, options.controlPlanes, options.joinToken, options.caPem);
+  const channel = new RemoteControlPlane({ url: options.controlPlanes, credential, version: options.version, caPem: options.caPem, log });
   const gatewayDir = join(options.dataDir, 'gateway');
   const dataplane =
     options.dataplane === 'nftables'
@@ -68,7 +68,7 @@ export async function startGatewayHost(options: GatewayHostOptions, log: Logger)
   let started: Promise<void> | undefined;
   channel.onConnected(() => {
     if (started === undefined) {
-      log.info({ controlPlane: options.controlPlane }, 'connected to the control plane');
+      log.info({ controlPlanes: options.controlPlanes }, 'connected to the control plane');
       started = agent.start().catch((error: unknown) => {
         started = undefined;
         log.error({ err: error }, 'starting the servers placed on this gateway failed; retrying at the next connection');

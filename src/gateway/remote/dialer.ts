@@ -16,8 +16,12 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
 export interface RemoteControlPlaneOptions {
-  /** http(s):// base of the control plane; the socket goes to `${url}/gateway/connect` (ws:// or wss://). */
-  url: string;
+  /**
+   * http(s):// base of the control plane; the socket goes to `${url}/gateway/connect` (ws:// or
+   * wss://). Several (control-plane replicas without a balancer in front): each re-dial after a
+   * failure tries the next.
+   */
+  url: string | readonly string[];
   /** Sent as `Authorization: Bearer <credential>`; never logged. */
   credential: string;
   /** This agent's software version, told to the control plane in the hello. */
@@ -33,6 +37,17 @@ export interface RemoteControlPlaneOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Requests waiting for a reply before superseded reports are dropped (default 100 000). */
   maxWaiting?: number;
+}
+
+/** `http(s)://host[/base]` → `ws(s)://host[/base]/gateway/connect`. */
+function socketUrl(url: string): string {
+  const base = new URL(url);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`control plane URL must be http:// or https://, not ${base.protocol}`);
+  base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  base.pathname = `${base.pathname.replace(/\/+$/, '')}${GATEWAY_CONNECT_PATH}`;
+  base.search = '';
+  base.hash = '';
+  return base.toString();
 }
 
 /** The control plane answered a request with an error, or the request could not be carried. */
@@ -68,7 +83,9 @@ interface Waiting {
  */
 export class RemoteControlPlane implements ControlPlaneChannel {
   private readonly instance = randomUUID();
-  private readonly endpoint: string;
+  private readonly endpoints: string[];
+  /** Which of the endpoints is dialled now. */
+  private current = 0;
   private readonly heartbeatMs: number;
   private readonly requestTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
@@ -99,18 +116,17 @@ export class RemoteControlPlane implements ControlPlaneChannel {
   private readonly refusedListeners: ((reason: string) => void)[] = [];
 
   constructor(private readonly options: RemoteControlPlaneOptions) {
-    const base = new URL(options.url);
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`control plane URL must be http:// or https://, not ${base.protocol}`);
-    base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
-    base.pathname = `${base.pathname.replace(/\/+$/, '')}${GATEWAY_CONNECT_PATH}`;
-    base.search = '';
-    base.hash = '';
-    this.endpoint = base.toString();
+    this.endpoints = (typeof options.url === 'string' ? [options.url] : options.url).map(socketUrl);
+    if (this.endpoints.length === 0) throw new Error('no control plane URL');
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxWaiting = options.maxWaiting ?? MAX_WAITING;
     this.log = options.log;
+  }
+
+  private get endpoint(): string {
+    return this.endpoints[this.current % this.endpoints.length] ?? '';
   }
 
   /** Whether a welcomed socket is open: requests go out now rather than on the next connect. */
@@ -371,6 +387,8 @@ export class RemoteControlPlane implements ControlPlaneChannel {
 
   private scheduleRedial(): void {
     if (this.stopped || this.refusal !== undefined || this.redialTimer) return;
+    // Another replica may answer where this one did not.
+    this.current = (this.current + 1) % this.endpoints.length;
     const ceiling = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(this.attempts, 30));
     this.attempts++;
     // Jitter: anywhere in the upper half, so gateways cut off together do not return together.

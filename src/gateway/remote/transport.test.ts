@@ -316,6 +316,19 @@ test('facts made while the control plane is down all arrive, in order, once it r
   await closeDialer(remote);
 });
 
+test('with several control-plane URLs, a re-dial after a failure tries the next one', async () => {
+  const gone = await controlPlane(async () => ({}));
+  const deadPort = gone.port;
+  await gone.stop();
+  const cp = await controlPlane(async (_peer, request) => (request.type === 'list_servers' ? { serverIds: ['s1'] } : {}));
+  const remote = new RemoteControlPlane({ url: [`http://127.0.0.1:${deadPort}`, `http://127.0.0.1:${cp.port}`], credential: GOOD, version: '0.1.0-test', log, backoff: FAST_BACKOFF });
+  dialers.add(remote);
+  remote.start();
+  assert.deepEqual(await remote.request({ type: 'list_servers' }), { serverIds: ['s1'] });
+  assert.equal(cp.welcomed.length, 1);
+  await closeDialer(remote);
+});
+
 test('a read times out while disconnected; a fact keeps waiting until the channel closes', async () => {
   const nobody = await controlPlane(async () => ({}));
   const port = nobody.port;
