@@ -36,7 +36,8 @@ export async function startGateway(options: { controlPlane: string; joinToken?: 
   const args = ['gateway', '--control-plane', options.controlPlane, '--data-dir', dataDir, ...(options.joinToken ? ['--join-token', options.joinToken] : [])];
   const gateway = spawnSluiceChild('sluice gateway', [process.execPath, '--import', 'tsx', CLI, ...args], env);
   const connections = async (count: number, withinMs = 60_000): Promise<void> => {
-    const pattern = new RegExp(`(?:"msg":"(?:connected|reconnected) to the control plane[^"]*"[\\s\\S]*){${count}}`);
+    // The transport logs each welcome once.
+    const pattern = new RegExp(`(?:"msg":"connected to the control plane"[\\s\\S]*){${count}}`);
     await gateway.waitFor(pattern, `connection ${count} to the control plane`, withinMs);
   };
   await connections(1, 90_000);

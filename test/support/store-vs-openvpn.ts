@@ -18,7 +18,8 @@ export interface StoreVsOpenvpn {
   waiting: number;
 }
 
-export async function compareStoreWithOpenvpn(dataDir: string, databaseUrl: string, serverIds: readonly string[]): Promise<StoreVsOpenvpn> {
+/** `keyPrefix`: a remote gateway's sessions are stored as `<gateway id>/<key>`. */
+export async function compareStoreWithOpenvpn(dataDir: string, databaseUrl: string, serverIds: readonly string[], keyPrefix = ''): Promise<StoreVsOpenvpn> {
   const result: StoreVsOpenvpn = { live: [], lost: [], phantom: [], waiting: 0 };
   const store = await openStore(databaseUrl);
   try {
@@ -33,7 +34,7 @@ export async function compareStoreWithOpenvpn(dataDir: string, databaseUrl: stri
       } finally {
         connection.close();
       }
-      const served = status.clients.filter((c) => c.virtualAddress !== undefined).map((c) => `${processStart ?? 0}:${c.cid}`);
+      const served = status.clients.filter((c) => c.virtualAddress !== undefined).map((c) => `${keyPrefix}${processStart ?? 0}:${c.cid}`);
       result.waiting += status.clients.length - served.length;
       const rows = await store.db.selectFrom('vpn_server_clients').select('session_key').where('vpn_server_id', '=', serverId).where('status', '=', 'connected').execute();
       const stored = new Set(rows.map((r) => r.session_key));

@@ -68,14 +68,14 @@ export async function startGatewayHost(options: GatewayHostOptions, log: Logger)
   let started: Promise<void> | undefined;
   channel.onConnected(() => {
     if (started === undefined) {
-      log.info({ controlPlanes: options.controlPlanes }, 'connected to the control plane');
+      log.info({ controlPlanes: options.controlPlanes }, 'starting the servers placed on this gateway');
       started = agent.start().catch((error: unknown) => {
         started = undefined;
         log.error({ err: error }, 'starting the servers placed on this gateway failed; retrying at the next connection');
       });
       return;
     }
-    log.info('reconnected to the control plane; re-reading servers and pending disconnects');
+    log.info('re-reading servers and pending disconnects after the reconnection');
     void started.then(() => agent.reload()).then(() => agent.catchUp(), (error: unknown) => log.warn({ err: error }, 're-reading servers failed'));
   });
   const refused = new Promise<string>((resolve) => channel.onRefused(resolve));
