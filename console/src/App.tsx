@@ -20,6 +20,7 @@ import { ToastProvider } from './components/Toasts.tsx';
 import { SignIn } from './components/SignIn.tsx';
 import { ServersPage } from './components/ServersPage.tsx';
 import { ServerDetails } from './components/ServerDetails.tsx';
+import { GatewaysPage } from './components/GatewaysPage.tsx';
 import { EmptyState } from './components/EmptyState.tsx';
 import type { Route } from './lib/route.ts';
 
@@ -70,14 +71,18 @@ function Shell({ api }: { api: Api }) {
             </HeaderGlobalBar>
             <SideNav aria-label="Side navigation" expanded={isSideNavExpanded} onSideNavBlur={onClickSideNavExpand} href="#main-content">
               <SideNavItems>
-                <SideNavLink href="/vpn_servers" isActive={route.page !== 'not_found'} onClick={go({ page: 'servers' })}>
+                <SideNavLink href="/vpn_servers" isActive={route.page === 'servers' || route.page === 'server'} onClick={go({ page: 'servers' })}>
                   Client-to-site servers
+                </SideNavLink>
+                <SideNavLink href="/gateways" isActive={route.page === 'gateways'} onClick={go({ page: 'gateways' })}>
+                  Gateways
                 </SideNavLink>
               </SideNavItems>
             </SideNav>
           </Header>
           <Content id="main-content" className="sl-content">
             {route.page === 'servers' && <ServersPage api={api} navigate={navigate} />}
+            {route.page === 'gateways' && <GatewaysPage api={api} />}
             {route.page === 'server' && <ServerDetails key={route.id} api={api} id={route.id} tab={route.tab} navigate={navigate} />}
             {route.page === 'not_found' && (
               <EmptyState title="Page not found">

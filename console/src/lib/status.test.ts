@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientStatusTag, healthTag, serverStatus } from './status.ts';
+import { clientStatusTag, gatewayStatusTag, healthTag, serverStatus } from './status.ts';
 
 test('server status combines lifecycle and health', () => {
   assert.deepEqual(serverStatus('stable', 'ok'), { label: 'Stable · OK', type: 'green' });
@@ -16,4 +16,11 @@ test('health and client tags tolerate new values', () => {
   assert.deepEqual(clientStatusTag('connected', true), { label: 'Disconnecting…', type: 'blue' });
   assert.deepEqual(clientStatusTag('disconnected', true), { label: 'Disconnected', type: 'gray' });
   assert.equal(clientStatusTag('roaming', false).label, 'Roaming');
+});
+
+test('gateway tags: connected green, pending blue, disconnected red, new values gray', () => {
+  assert.deepEqual(gatewayStatusTag('connected'), { label: 'Connected', type: 'green' });
+  assert.deepEqual(gatewayStatusTag('pending'), { label: 'Pending', type: 'blue' });
+  assert.deepEqual(gatewayStatusTag('disconnected'), { label: 'Disconnected', type: 'red' });
+  assert.deepEqual(gatewayStatusTag('draining'), { label: 'Draining', type: 'cool-gray' });
 });

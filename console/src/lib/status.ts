@@ -48,3 +48,11 @@ export function clientStatusTag(status: string, pending: boolean): StatusTag {
   if (status === 'disconnected') return { label: 'Disconnected', type: 'gray' };
   return { label: title(status), type: 'cool-gray' };
 }
+
+/** A gateway's status: connected green, pending (never joined) blue, disconnected red once it had joined. */
+export function gatewayStatusTag(status: string): StatusTag {
+  if (status === 'connected') return { label: 'Connected', type: 'green' };
+  if (status === 'pending') return { label: 'Pending', type: 'blue' };
+  if (status === 'disconnected') return { label: 'Disconnected', type: 'red' };
+  return { label: title(status), type: 'cool-gray' };
+}
