@@ -160,6 +160,19 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     this.tell(notice);
   }
 
+  /**
+   * After a gap in the change feed, what the embedded agent's reload and catch-up do for it: every
+   * remote gateway attached here hears of every server again — `servers`: it re-reads each (one
+   * being deleted reads as gone), `intents`: it re-reads each one's pending disconnects.
+   */
+  async resyncRemotes(kind: 'servers' | 'intents'): Promise<void> {
+    if (this.remotes.size === 0) return;
+    for (const server of await listAllServers(this.ctx().store.db)) {
+      const notice: ControlNotice = kind === 'servers' ? { type: 'server_changed', serverId: server.id } : { type: 'kill_requested', serverId: server.id };
+      for (const remote of this.remotes) remote(notice);
+    }
+  }
+
   /** A remote gateway's request, once its placement was checked (`RemoteGateways`). */
   async answerPlaced<R extends AgentRequest>(request: R): Promise<AgentReply<R>> {
     return (await this.handle(request)) as AgentReply<R>;
