@@ -3,7 +3,8 @@
  * and a real `sluice gateway` dialling only one of them (B). A disconnect accepted by the other
  * replica (A) reaches the gateway through the store's change feed and B; a gateway reads and
  * reports only on the servers placed on it; while its only control plane is away the gateway keeps
- * its users, and a disconnect accepted meanwhile is carried out, once, when it returns; and a
+ * its users, and a disconnect accepted meanwhile is carried out, once, when it returns (so is one
+ * accepted while B's change-feed listener was cut); and a
  * revoked gateway credential is cut off and refused, whichever replica revoked it.
  */
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import pg from 'pg';
 import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
@@ -277,6 +279,28 @@ run('a remote gateway behind replicas on one PostgreSQL', () => {
     assert.equal(raw.socket.readyState, WebSocket.OPEN, 'refused requests leave the socket open');
     assert.ok(gateway?.process.child.exitCode === null, 'G is untouched');
     await raw.close();
+  });
+
+  test('after the listening connections are cut, a disconnect accepted by the other replica still reaches the remote gateway', async (t) => {
+    const { client: dan, row } = await connect('dan');
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    let requested: number;
+    try {
+      const name = new URL(database.url).pathname.slice(1);
+      const killed = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'sluice-change-feed' and datname = $1`, [name]);
+      assert.equal(killed.rowCount, 2, 'each replica listens on one connection');
+      requested = Date.now();
+      // B is not listening right now: its re-subscription must make up for the notice it missed.
+      assert.equal((await apiA.call('POST', `/v1/vpn_servers/${server.id}/clients/${row.id}/disconnect`)).status, 202);
+    } finally {
+      await admin.end();
+    }
+    await within(dan.exited, 10_000, 'dan halted');
+    const ms = Date.now() - requested;
+    assert.match(dan.output(), /Halt command was pushed by server/);
+    await eventually('dan recorded disconnected', async () => ((await clientNamed(apiB, 'dan'))?.status === 'disconnected' ? true : undefined), 10_000);
+    t.diagnostic(`disconnect through A right after both listeners were cut → client halted ${ms} ms (B re-listens and resyncs)`);
   });
 
   test('cut off from its only control plane, the gateway keeps its client; a disconnect accepted meanwhile is carried out once when it returns', async (t) => {
