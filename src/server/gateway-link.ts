@@ -127,6 +127,15 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
 
   gatewayRevoked(gatewayId: string): void {
     this.revocationListener?.(gatewayId);
+    // The gateway's socket may be on another replica. Sent after the revocation committed; a
+    // notice lost to a gap is made good by that replica's next check of the credential.
+    const { store } = this.ctx();
+    void store.changes.publish(store.db, 'gateways', gatewayId).catch(() => undefined);
+  }
+
+  /** Another replica revoked a gateway (the store's change feed): cut it off if its socket is here. */
+  gatewayRevokedElsewhere(gatewayId: string): void {
+    this.revocationListener?.(gatewayId);
   }
 
   /** The intent travels with the notice: the agent kills as soon as it is committed. */

@@ -183,6 +183,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   subscriptions.push(
     await store.changes.subscribe('intents', { change: (serverId) => link.relay({ type: 'kill_requested', serverId }), resync: catchUp }),
     await store.changes.subscribe('servers', { change: (serverId) => link.relay({ type: 'server_changed', serverId }), resync: reload }),
+    // A revocation missed in a gap is caught by each gateway session's next credential check.
+    await store.changes.subscribe('gateways', { change: (gatewayId) => link.gatewayRevokedElsewhere(gatewayId), resync: () => undefined }),
   );
   await agent?.start();
   logger.info({ url: address }, 'sluice ready');
