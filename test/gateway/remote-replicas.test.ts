@@ -361,7 +361,7 @@ run('a remote gateway behind replicas on one PostgreSQL', () => {
     }
   });
 
-  test('a revoked gateway credential is cut off and refused, on its own replica at once and through the other replica too', async (t) => {
+  test('a revoked gateway credential is cut off at once and refused, whichever replica revoked it', async (t) => {
     const cross = await joinedGateway('edge-revoked-via-a');
     const own = await joinedGateway('edge-revoked-via-b');
     const viaA = await dialRaw(replicaB.url, cross.credential);
@@ -381,7 +381,8 @@ run('a remote gateway behind replicas on one PostgreSQL', () => {
 
     at = Date.now();
     assert.equal((await apiA.call('DELETE', `/v1/gateways/${cross.record.id}`)).status, 204);
-    const crossClose = await within(viaA.closed, 15_000, 'the socket on the other replica closed');
+    // B hears it on the store's change feed (and would at its next 10 s credential check without).
+    const crossClose = await within(viaA.closed, 5000, 'the socket on the other replica closed');
     const crossMs = crossClose.at - at;
     assert.equal(crossClose.code, 4003);
 
