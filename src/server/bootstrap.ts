@@ -25,7 +25,12 @@ export async function ensureAdministrator(db: Executor, identity: IdentityServic
     if (!admin) throw new Error('could not create the administrator user');
   }
   if (configuredKey !== undefined) {
-    if (!(await identity.findApiKeyByValue(configuredKey))) await identity.createApiKey(admin.id, 'SLUICE_ADMIN_API_KEY', configuredKey);
+    if (await identity.findApiKeyByValue(configuredKey)) return {};
+    // Replicas starting together on one new database race here: the one that loses finds the key
+    // its peer stored (unique on the hash) and goes on.
+    await identity.createApiKey(admin.id, 'SLUICE_ADMIN_API_KEY', configuredKey).catch(async (error: unknown) => {
+      if (!(await identity.findApiKeyByValue(configuredKey))) throw error;
+    });
     return {};
   }
   if ((await identity.listApiKeys(admin.id)).length > 0) return {};

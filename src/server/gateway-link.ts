@@ -127,6 +127,15 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
 
   gatewayRevoked(gatewayId: string): void {
     this.revocationListener?.(gatewayId);
+    // The gateway's socket may be on another replica. Sent after the revocation committed; a
+    // notice lost to a gap is made good by that replica's next check of the credential.
+    const { store } = this.ctx();
+    void store.changes.publish(store.db, 'gateways', gatewayId).catch(() => undefined);
+  }
+
+  /** Another replica revoked a gateway (the store's change feed): cut it off if its socket is here. */
+  gatewayRevokedElsewhere(gatewayId: string): void {
+    this.revocationListener?.(gatewayId);
   }
 
   /** The intent travels with the notice: the agent kills as soon as it is committed. */
@@ -158,6 +167,19 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
   /** Notices from another replica (the store's change feed), for every gateway attached here. */
   relay(notice: ControlNotice): void {
     this.tell(notice);
+  }
+
+  /**
+   * After a gap in the change feed, what the embedded agent's reload and catch-up do for it: every
+   * remote gateway attached here hears of every server again — `servers`: it re-reads each (one
+   * being deleted reads as gone), `intents`: it re-reads each one's pending disconnects.
+   */
+  async resyncRemotes(kind: 'servers' | 'intents'): Promise<void> {
+    if (this.remotes.size === 0) return;
+    for (const server of await listAllServers(this.ctx().store.db)) {
+      const notice: ControlNotice = kind === 'servers' ? { type: 'server_changed', serverId: server.id } : { type: 'kill_requested', serverId: server.id };
+      for (const remote of this.remotes) remote(notice);
+    }
   }
 
   /** A remote gateway's request, once its placement was checked (`RemoteGateways`). */

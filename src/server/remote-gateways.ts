@@ -34,6 +34,8 @@ export class RemoteGateways {
   private readonly sessions = new Map<GatewaySession, { peer: Peer; stop: () => void }>();
   private readonly subnets = new Map<string, string>();
   private readonly placements = new Map<string, { placement: Placement | undefined; at: number }>();
+  /** The credential each gateway last authenticated with, checked again at every seen tick. */
+  private readonly credentials = new Map<string, string>();
   private readonly socket: ReturnType<typeof acceptGatewaySockets>;
 
   constructor(
@@ -47,6 +49,7 @@ export class RemoteGateways {
         const gateway = await authenticateGateway(ctx, credential);
         if (!gateway) return undefined;
         this.subnets.set(gateway.id, gateway.subnetId);
+        this.credentials.set(gateway.id, credential);
         return { gatewayId: gateway.id, name: gateway.name };
       },
       handle: (peer, request) => this.handle(this.peerOf(peer), request),
@@ -77,7 +80,18 @@ export class RemoteGateways {
     void seen()
       .then(() => gatewayReachable(this.ctx, peer.gatewayId, true))
       .catch(warn('recording that the gateway connected failed'));
-    const timer = setInterval(() => void seen().catch(warn('recording that the gateway was seen failed')), SEEN_EVERY_MS);
+    // A revocation made on another replica is heard here at the next tick: the credential no
+    // longer authenticates, and the session is cut off as a revocation made here would be.
+    const tick = async (): Promise<void> => {
+      const credential = this.credentials.get(peer.gatewayId);
+      if (credential !== undefined && !(await authenticateGateway(this.ctx, credential))) {
+        this.log.warn({ gatewayId: peer.gatewayId }, 'gateway credential no longer valid (revoked elsewhere); cutting it off');
+        this.revoked(peer.gatewayId);
+        return;
+      }
+      await seen();
+    };
+    const timer = setInterval(() => void tick().catch(warn('recording that the gateway was seen failed')), SEEN_EVERY_MS);
     timer.unref();
     const stop = (): void => {
       clearInterval(timer);
@@ -97,6 +111,7 @@ export class RemoteGateways {
 
   /** A revoked gateway is cut off at once; its re-dial is refused by authentication. */
   private revoked(gatewayId: string): void {
+    this.credentials.delete(gatewayId);
     for (const [session, { peer, stop }] of this.sessions) {
       if (peer.gatewayId !== gatewayId) continue;
       stop();

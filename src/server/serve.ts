@@ -170,10 +170,21 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
   // them here, for the embedded agent and every remote gateway attached to this replica.
   // Listening starts before the agent starts, which reads whatever was pending or changed before.
   const gateway = agent;
-  const reload = (): void => void gateway?.reload().catch((err: unknown) => logger.error({ err }, 'reloading servers failed'));
+  // After a gap in the feed the remote gateways attached here re-read too, not only the embedded one.
+  const resyncRemotes = (kind: 'servers' | 'intents'): void => void link.resyncRemotes(kind).catch((err: unknown) => logger.error({ err, kind }, 'resyncing remote gateways failed'));
+  const reload = (): void => {
+    void gateway?.reload().catch((err: unknown) => logger.error({ err }, 'reloading servers failed'));
+    resyncRemotes('servers');
+  };
+  const catchUp = (): void => {
+    gateway?.catchUp();
+    resyncRemotes('intents');
+  };
   subscriptions.push(
-    await store.changes.subscribe('intents', { change: (serverId) => link.relay({ type: 'kill_requested', serverId }), resync: () => gateway?.catchUp() }),
+    await store.changes.subscribe('intents', { change: (serverId) => link.relay({ type: 'kill_requested', serverId }), resync: catchUp }),
     await store.changes.subscribe('servers', { change: (serverId) => link.relay({ type: 'server_changed', serverId }), resync: reload }),
+    // A revocation missed in a gap is caught by each gateway session's next credential check.
+    await store.changes.subscribe('gateways', { change: (gatewayId) => link.gatewayRevokedElsewhere(gatewayId), resync: () => undefined }),
   );
   await agent?.start();
   logger.info({ url: address }, 'sluice ready');

@@ -25,10 +25,11 @@ import type { Executor } from './schema.ts';
  * `intents`: a disconnect or delete of a client was recorded (the pending-intent index says which).
  * `servers`: a VPN server was created, changed (config, routes, CRL) or deleted.
  * `client_events`: client events of the server were appended (announced by the store itself).
+ * `gateways`: a gateway's credential stopped working (deleted or re-enrolled); the id is the gateway's.
  */
-export type ChangeKind = 'intents' | 'servers' | 'client_events';
+export type ChangeKind = 'intents' | 'servers' | 'client_events' | 'gateways';
 
-const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents', servers: 'sluice_servers', client_events: 'sluice_client_events' };
+const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents', servers: 'sluice_servers', client_events: 'sluice_client_events', gateways: 'sluice_gateways' };
 
 export interface ChangeHandlers {
   /** Something of the kind changed for this server (committed already). */
