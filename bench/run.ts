@@ -3,7 +3,7 @@
  *   --sizes 1000,10000     sizes for the benchmark(s) named (defaults per benchmark)
  *   --dialects sqlite      store dialects where a benchmark covers both (default sqlite,postgres)
  *   --duration 5           seconds per HTTP load run (list)
- *   --rounds N             repetitions where a benchmark repeats (disconnect)
+ *   --rounds N             repetitions where a benchmark repeats (disconnect, remote-gateway)
  * Each benchmark writes bench/results/NAME.json and prints its table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

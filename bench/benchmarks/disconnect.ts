@@ -9,7 +9,7 @@ import type { RawServer } from '../lib/raw-openvpn.ts';
 import type { Cleanup } from '../lib/cleanup.ts';
 import type { Json } from '../../test/support/api-client.ts';
 
-interface Samples {
+export interface Samples {
   exitMs: number[];
   /** Sluice: the API shows the record disconnected. Raw: `>CLIENT:DISCONNECT` read. */
   recordedMs: number[];
@@ -18,7 +18,7 @@ interface Samples {
 }
 
 /** N clients, each disconnected through the API at once; per client: exit, and API `disconnected`. */
-async function sluiceRound(cleanup: Cleanup, sluice: SluiceVpn, n: number, out: Samples): Promise<void> {
+export async function sluiceRound(cleanup: Cleanup, sluice: SluiceVpn, n: number, out: Samples): Promise<void> {
   const clients = await startClients(cleanup, sluice.profile, n);
   const byPort = new Map(clients.map((c) => [c.port, c]));
   const rows = await until(`${n} connected in the API`, async () => {

@@ -25,6 +25,8 @@ export class RawManagementClient {
     this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
+    // An OpenVPN killed under it (the failover baseline) resets the socket: not an error here.
+    socket.on('error', () => undefined);
   }
 
   static async connect(path: string, timeoutMs = 30_000): Promise<RawManagementClient> {

@@ -56,3 +56,76 @@ export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'c
   const profile = renderClientProfile({ host: '127.0.0.1', port, protocol: 'udp', username: false, serverName: 'sluice-test-server', caPem: spec.clientCaPem, certPem: pem(pki.clientCert), keyPem: pem(pki.clientKey) });
   return { management, profile };
 }
+
+export interface RawPairServer {
+  address: string;
+  pid: number;
+  management: RawManagementClient;
+}
+
+export interface RawPair {
+  /** One plain OpenVPN per address, same port, same PKI, same rendered config. */
+  servers: RawPairServer[];
+  /** The two-remote profile Sluice hands out for a server on two gateways (`remote-random`, `server-poll-timeout 10`). */
+  profile: string;
+  /** Starts server `index` again from its config (after a kill), once its management is attached. */
+  restart(index: number): Promise<RawPairServer>;
+}
+
+/**
+ * The failover baseline: two plain OpenVPN servers on two loopback addresses sharing one PKI, each
+ * with its own raw management client, and a client profile naming both, rendered by the same
+ * renderer as Sluice's. Each server gets its own half of the pool as a Sluice gateway does.
+ */
+export async function startRawPair(cleanup: Cleanup, addresses: readonly [string, string], pools: readonly [string, string], like: Pick<ServerSpec, 'idleTimeoutSeconds' | 'splitTunnel' | 'dnsServers'>): Promise<RawPair> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-rawpair-'));
+  cleanup.add('remove raw pair dir', () => rmSync(dir, { recursive: true, force: true }));
+  const pki = makeTestPki(dir, 'bench');
+  const pem = (file: string): string => readFileSync(file, 'utf8');
+  const port = await freeUdpPort();
+  const configs = addresses.map((address, i) => {
+    const id = `raw${i}`;
+    const spec: ServerSpec = {
+      id,
+      name: id,
+      revision: id,
+      port,
+      protocol: 'udp',
+      routes: [],
+      authMethods: { certificate: true, username: false },
+      serverCertificatePem: pem(pki.serverCert),
+      serverKeyPem: pem(pki.serverKey),
+      clientCaPem: pem(pki.ca),
+      crlPem: undefined,
+      clientIpPool: pools[i] ?? '10.99.0.0/20',
+      ...like,
+    };
+    const paths = serverPaths(join(dir, `gateway-${i}`), id);
+    writeServerFiles(paths, spec, { device: deviceName(id), listenAddress: address, timers: {} });
+    return { address, paths };
+  });
+  const start = async (index: number): Promise<RawPairServer> => {
+    const config = configs[index];
+    if (config === undefined) throw new Error(`no raw server ${index}`);
+    const child = spawn('openvpn', ['--config', config.paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: config.paths.dir, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    cleanup.add(`stop raw openvpn on ${config.address}`, async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    });
+    const management = await RawManagementClient.connect(config.paths.socket);
+    cleanup.add(`close raw management on ${config.address}`, () => management.close());
+    return { address: config.address, pid: child.pid ?? 0, management };
+  };
+  const servers = [await start(0), await start(1)];
+  const profile = renderClientProfile({ host: addresses[0], otherHosts: [addresses[1]], port, protocol: 'udp', username: false, serverName: 'sluice-test-server', caPem: pem(pki.ca), certPem: pem(pki.clientCert), keyPem: pem(pki.clientKey) });
+  return {
+    servers,
+    profile,
+    async restart(index) {
+      const server = await start(index);
+      servers[index] = server;
+      return server;
+    },
+  };
+}
