@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -17,19 +18,33 @@ export interface JoinResult {
 /** Where a joined gateway keeps its credential (0600, in its 0700 data dir). */
 export const credentialPath = (dataDir: string): string => join(dataDir, 'credential');
 
+/** Which join token the saved credential came from (its SHA-256), so a new token re-enrols. */
+const joinedWithPath = (dataDir: string): string => join(dataDir, 'joined-with');
+const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
+
 /**
  * The gateway's credential: the one saved by an earlier join, else the join token exchanged for a
- * new one (and saved before it is used, so a crash right after cannot lose it).
+ * new one (and saved before it is used, so a crash right after cannot lose it). A join token other
+ * than the one the saved credential came from is a re-enrolment (`sluice gateway-join-token`): it
+ * is exchanged and replaces the credential; the same token given again (say, left in a service
+ * unit's environment) is not spent twice.
  */
 export async function credentialFor(dataDir: string, controlPlanes: readonly string[], joinToken: string | undefined, caPem: string | undefined): Promise<string> {
   const path = credentialPath(dataDir);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const saved = existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+  const joinedWith = existsSync(joinedWithPath(dataDir)) ? readFileSync(joinedWithPath(dataDir), 'utf8').trim() : undefined;
+  if (saved !== undefined && (joinToken === undefined || digest(joinToken) === joinedWith)) return saved;
   if (joinToken === undefined) throw new GatewayHostError(`no credential in ${path}: give --join-token (from \`sluice gateway-create\` or \`sluice gateway-join-token\`) on the first start`);
   const joined = await joinAny(controlPlanes, joinToken, caPem);
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${joined.credential}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writePrivate(path, joined.credential);
+  writePrivate(joinedWithPath(dataDir), digest(joinToken));
   return joined.credential;
+}
+
+function writePrivate(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${text}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
 }
 
 /** The join at the first replica that can be reached; a refusal is final (the token is one-time). */
