@@ -227,7 +227,7 @@ run('replicas on one PostgreSQL, the gateway on one of them', () => {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     try {
-      const locks = await admin.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 21324 and objid = 2 and granted`);
+      const locks = await admin.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and classid = 21324 and objid = 2 and granted`);
       assert.equal(locks.rows[0]?.n, 1, 'one holder in the database');
     } finally {
       await admin.end();

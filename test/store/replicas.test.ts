@@ -88,7 +88,7 @@ for (const dialect of testDialects()) {
         const second = inTransaction(store.db, (trx) => appendClientEvents(trx, [ev('srv', 'second')]));
         // The second insert waits for the first transaction's order lock (not a timer: the server says so).
         await eventually('second insert waits on the order lock', async () => {
-          const waiting = await admin.query(`select 1 from pg_locks where locktype = 'advisory' and classid = 21324 and objid = 1 and not granted`);
+          const waiting = await admin.query(`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and classid = 21324 and objid = 1 and not granted`);
           return waiting.rowCount === 1 ? true : undefined;
         });
         assert.deepEqual((await clientEventsSince(store.db, 'srv', 0, 10)).map((e) => e.clientId), [], 'nothing committed yet');
@@ -116,7 +116,7 @@ for (const dialect of testDialects()) {
         const three = new PostgresSingleton(database.url, 'retention', { initialBackoffMs: 50, heartbeatMs: 200 });
         locks.push(two, three);
         await eventually('the others wait inside the lock call', async () => {
-          const waiting = await admin.query(`select 1 from pg_locks where locktype = 'advisory' and classid = 21324 and objid = 2 and not granted`);
+          const waiting = await admin.query(`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and classid = 21324 and objid = 2 and not granted`);
           return waiting.rowCount === 2 ? true : undefined;
         });
         assert.deepEqual(locks.map((l) => l.held), [true, false, false]);
@@ -125,14 +125,14 @@ for (const dialect of testDialects()) {
 
         // The holder's connection is cut (as when its process dies): one waiter takes over, and the
         // old holder learns it no longer holds it.
-        const holderPid = async (): Promise<number> => Number((await admin.query(`select pid from pg_locks where locktype = 'advisory' and classid = 21324 and objid = 2 and granted`)).rows[0]?.pid);
+        const holderPid = async (): Promise<number> => Number((await admin.query(`select pid from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and classid = 21324 and objid = 2 and granted`)).rows[0]?.pid);
         await admin.query('select pg_terminate_backend($1)', [await holderPid()]);
         await eventually('exactly one other holds it', async () => (!one.held && two.held !== three.held ? true : undefined), 10_000, 10);
         const next = two.held ? two : three;
         assert.equal(await next.confirm(), true);
         // The old holder waits again; when the new one lets go, one of the two left takes it.
         await eventually('the old holder waits again', async () => {
-          const waiting = await admin.query(`select 1 from pg_locks where locktype = 'advisory' and classid = 21324 and objid = 2 and not granted`);
+          const waiting = await admin.query(`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and classid = 21324 and objid = 2 and not granted`);
           return waiting.rowCount === 2 ? true : undefined;
         });
         await next.close();
