@@ -209,6 +209,8 @@ for (const dialect of testDialects()) {
         assert.equal(sameSubnet.statusCode, 409);
         assert.equal(json<ErrorWire>(sameSubnet).errors[0]?.code, 'subnet_conflict');
         assert.equal(json<ErrorWire>(sameSubnet).errors[0]?.target?.name, 'subnet.id');
+        const embedded = await h.call('POST', '/v1/gateways', { body: { name: 'other', host: 'b.example.com', subnet: { id: 'local' } } });
+        assert.equal(json<ErrorWire>(embedded).errors[0]?.code, 'subnet_conflict', 'local names the gateway built into sluice serve');
 
         const patchExtra = await h.call('PATCH', `/v1/gateways/${gw.id}`, { body: { subnet: { id: 'x' } } });
         assert.equal(patchExtra.statusCode, 400, 'the subnet id cannot be patched');

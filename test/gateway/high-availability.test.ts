@@ -78,6 +78,7 @@ run('a VPN server on two gateways (high availability)', () => {
       throw new Error(`${String(error)}; last state ${JSON.stringify(last)}\n${logs.join('\n----\n')}`);
     });
     for (const edge of edges) assert.equal(edge.process.openvpnPids().length, 1, `${edge.address} runs an OpenVPN for the server`);
+    assert.equal((await serverState()).hostname, ADDRESSES[0], 'hostname: the first gateway’s host');
 
     const profile = (await api.call('GET', `/v1/vpn_servers/${server.id}/client_configuration`)).text;
     for (const address of ADDRESSES) assert.match(profile, new RegExp(`^remote ${address.replace(/\./g, '\\.')} ${server.port}$`, 'm'));

@@ -1,5 +1,5 @@
 import type { DomainContext } from '../context.ts';
-import type { VpnServer } from '../vpn-servers/model.ts';
+import { EMBEDDED_SUBNET_ID, type VpnServer } from '../vpn-servers/model.ts';
 import { findServer } from '../../store/vpn-servers.ts';
 import { gatewaySubnetIds, placedGateways } from '../../store/gateways.ts';
 
@@ -36,4 +36,21 @@ export async function placedOnEmbedded<T extends Pick<VpnServer, 'subnets'>>(ctx
  */
 export async function gatewayHostsOf(ctx: DomainContext, server: Pick<VpnServer, 'subnets'>): Promise<string[]> {
   return (await placedGateways(ctx.store.db, server.subnets.map((subnet) => subnet.id))).map((gateway) => gateway.host);
+}
+
+/**
+ * The first gateway host of each server placed on a gateway (its `hostname`); servers on the
+ * embedded gateway are absent. One read for a whole page, none when every server is on the
+ * embedded gateway.
+ */
+export async function gatewayHostnames(ctx: DomainContext, servers: readonly Pick<VpnServer, 'id' | 'subnets'>[]): Promise<Map<string, string>> {
+  const subnetIds = [...new Set(servers.flatMap((server) => server.subnets.map((subnet) => subnet.id)))].filter((id) => id !== EMBEDDED_SUBNET_ID);
+  const hostnames = new Map<string, string>();
+  if (subnetIds.length === 0) return hostnames;
+  const bySubnet = new Map((await placedGateways(ctx.store.db, subnetIds)).map((gateway) => [gateway.subnetId, gateway.host]));
+  for (const server of servers) {
+    const host = server.subnets.map((subnet) => bySubnet.get(subnet.id)).find((h) => h !== undefined);
+    if (host !== undefined) hostnames.set(server.id, host);
+  }
+  return hostnames;
 }

@@ -1,4 +1,3 @@
-import { isIPv4 } from 'node:net';
 import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
 import { inTransaction } from '../../store/database.ts';
 import {
@@ -16,6 +15,8 @@ import {
 } from '../../store/gateways.ts';
 import { constantTimeEqual, generateSecret, hashSecret } from '../secrets/hashing.ts';
 import { newId } from '../shared/ids.ts';
+import { isIpv4 } from '../../ip/cidr.ts';
+import { EMBEDDED_SUBNET_ID } from '../vpn-servers/model.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { CREDENTIAL_PREFIX, JOIN_TOKEN_PREFIX, JOIN_TOKEN_TTL_MS, etagOf, type Gateway, type GatewayPatch, type GatewaySpec, type PortRange } from './model.ts';
 
@@ -46,7 +47,7 @@ function newJoinToken(now: number): JoinToken & { hash: string } {
 
 function assertHost(host: string): void {
   // Dotted digits that are no IPv4 address (999.1.1.1) would otherwise pass as a DNS name.
-  if (/^[0-9.]+$/.test(host) && !isIPv4(host)) throw fieldError('invalid_value', 'host', `host ${host} is neither an IPv4 address nor a DNS name`, host);
+  if (/^[0-9.]+$/.test(host) && !isIpv4(host)) throw fieldError('invalid_value', 'host', `host ${host} is neither an IPv4 address nor a DNS name`, host);
 }
 
 function assertPortRange(range: PortRange | null | undefined): void {
@@ -65,6 +66,7 @@ async function assertNameFree(ctx: DomainContext, name: string, exceptId: string
 }
 
 async function assertSubnetFree(ctx: DomainContext, subnetId: string): Promise<void> {
+  if (subnetId === EMBEDDED_SUBNET_ID) throw fieldError('subnet_conflict', 'subnet.id', `subnet id ${subnetId} names the gateway built into sluice serve`, subnetId);
   const other = await findGatewayBySubnet(ctx.store.db, subnetId);
   if (other) throw fieldError('subnet_conflict', 'subnet.id', `gateway ${other.name} already has subnet id ${subnetId}`, subnetId);
 }

@@ -53,3 +53,6 @@ export const hasMethod = (server: Pick<VpnServer, 'clientAuthentication'>, metho
 
 /** The ETag is derived from the revision so any write changes it and equal revisions compare equal. */
 export const etagOf = (server: Pick<VpnServer, 'id' | 'revision'>): string => `W/"${server.id}-${server.revision}"`;
+
+/** The subnet id of the gateway built into `sluice serve`: a server's default placement. */
+export const EMBEDDED_SUBNET_ID = 'local';

@@ -7,7 +7,7 @@ import { generateName, newId } from '../shared/ids.ts';
 import type { DomainContext } from '../context.ts';
 import type { CertificateDirectory } from '../certificates/directory.ts';
 import type { ClientAuthentication, Protocol, Reference, VpnServer } from './model.ts';
-import { DEFAULT_CLIENT_RETENTION_SECONDS, etagOf } from './model.ts';
+import { DEFAULT_CLIENT_RETENTION_SECONDS, EMBEDDED_SUBNET_ID, etagOf } from './model.ts';
 
 /**
  * What a create or an update asks for, in the domain's terms (the API maps its bodies to it in
@@ -39,7 +39,7 @@ export const DEFAULTS = {
   autoDeleteSeconds: DEFAULT_CLIENT_RETENTION_SECONDS,
 };
 
-const LOCAL_SUBNET: Reference = { id: 'local' };
+const LOCAL_SUBNET: Reference = { id: EMBEDDED_SUBNET_ID };
 
 /** A certificate method whose client CA is still to be created, once the whole request has passed. */
 const NEW_CLIENT_CA = 'new-client-ca';

@@ -5,7 +5,8 @@ import type { VpnServer as VpnServerWire } from './schema.ts';
 
 export interface PresentContext {
   base: string;
-  publicHost: string;
+  /** The host clients reach this server at: its (first) gateway's, else `--public-host`. */
+  hostname: string;
   listenHost: string;
   accountId: string;
   connectedClients: number;
@@ -48,7 +49,7 @@ export function presentVpnServer(server: VpnServer, p: PresentContext): VpnServe
     enable_split_tunneling: server.enableSplitTunneling,
     health_reasons: server.healthReasons,
     health_state: server.healthState,
-    hostname: p.publicHost,
+    hostname: p.hostname,
     href: `${p.base}/v1/vpn_servers/${server.id}`,
     id: server.id,
     lifecycle_reasons: server.lifecycleReasons,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestTypeProvider } from '../../type-provider.ts';
 import { createVpnServer, deleteVpnServer, getVpnServer, listVpnServers, updateVpnServer } from '../../../domain/vpn-servers/service.ts';
 import { connectedCounts } from '../../../domain/clients/reads.ts';
+import { gatewayHostnames } from '../../../domain/gateways/placement.ts';
 import { etagOf, type VpnServer } from '../../../domain/vpn-servers/model.ts';
 import { visibleServerIds } from '../../../domain/identity/roles.ts';
 import { pageInMemory, parseSort } from '../../../store/pagination.ts';
@@ -20,12 +21,12 @@ export function registerVpnServerRoutes(root: FastifyInstance, services: AppServ
   const { ctx, certificates } = services;
 
   const present = async (request: FastifyRequest, servers: VpnServer[]) => {
-    const counts = await connectedCounts(ctx, servers.map((s) => s.id));
+    const [counts, hostnames] = await Promise.all([connectedCounts(ctx, servers.map((s) => s.id)), gatewayHostnames(ctx, servers)]);
     const base = baseUrl(request);
     return servers.map((server) =>
       presentVpnServer(server, {
         base,
-        publicHost: services.publicHost,
+        hostname: hostnames.get(server.id) ?? services.publicHost,
         listenHost: services.listenHost,
         accountId: ctx.accountId,
         connectedClients: counts.get(server.id) ?? 0,
