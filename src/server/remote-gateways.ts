@@ -22,6 +22,8 @@ interface Peer {
   name: string;
   subnetId: string;
   version: string;
+  /** This run of the gateway process (from its hello). */
+  instance: string;
 }
 
 /**
@@ -64,8 +66,8 @@ export class RemoteGateways {
     await this.socket.close();
   }
 
-  private peerOf(peer: { gatewayId: string; name: string; version: string }): Peer {
-    return { gatewayId: peer.gatewayId, name: peer.name, version: peer.version, subnetId: this.subnets.get(peer.gatewayId) ?? peer.gatewayId };
+  private peerOf(peer: { gatewayId: string; name: string; version: string; instance: string }): Peer {
+    return { gatewayId: peer.gatewayId, name: peer.name, version: peer.version, instance: peer.instance, subnetId: this.subnets.get(peer.gatewayId) ?? peer.gatewayId };
   }
 
   private connected(session: GatewaySession): void {
@@ -78,7 +80,7 @@ export class RemoteGateways {
     const seen = (): Promise<void> => recordGatewaySeen(this.ctx, peer.gatewayId, { version: peer.version, at: this.ctx.clock.now() });
     const warn = (what: string) => (error: unknown) => this.log.warn({ err: error, gatewayId: peer.gatewayId }, what);
     void seen()
-      .then(() => gatewayReachable(this.ctx, peer.gatewayId, true))
+      .then(() => gatewayReachable(this.ctx, peer.gatewayId, peer.instance))
       .catch(warn('recording that the gateway connected failed'));
     // A revocation made on another replica is heard here at the next tick: the credential no
     // longer authenticates, and the session is cut off as a revocation made here would be.
@@ -104,7 +106,7 @@ export class RemoteGateways {
       stop();
       this.log.warn({ gatewayId: peer.gatewayId }, 'gateway disconnected');
       void seen()
-        .then(() => gatewayReachable(this.ctx, peer.gatewayId, false))
+        .then(() => gatewayReachable(this.ctx, peer.gatewayId, undefined))
         .catch(warn('recording that the gateway disconnected failed'));
     });
   }
@@ -139,7 +141,7 @@ export class RemoteGateways {
         return { server: server && withPoolShare(server, placement) };
       }
       case 'server_state':
-        await recordGatewayServerState(this.ctx, request.serverId, peer.gatewayId, request.state);
+        await recordGatewayServerState(this.ctx, request.serverId, { id: peer.gatewayId, instance: peer.instance }, request.state);
         return {};
       case 'stored_sessions': {
         const { sessions } = await this.link.answerPlaced(request);

@@ -224,6 +224,8 @@ export interface VpnServerGatewayStateRow {
   reasons: string;
   /** 1 while the gateway is connected to a replica, 0 once its connection closed. */
   reachable: number;
+  /** The gateway process run (its hello's `instance`) that reported this state. */
+  instance: string;
   reported_at: number;
 }
 

@@ -7,6 +7,8 @@ export interface ServerGatewayState {
   health: string;
   reasons: { code: string; message: string }[];
   reachable: boolean;
+  /** The gateway process run that reported it. */
+  instance: string;
   reportedAt: number;
 }
 
@@ -18,12 +20,13 @@ export async function saveServerGatewayState(db: Executor, state: ServerGatewayS
     health: state.health,
     reasons: JSON.stringify(state.reasons),
     reachable: state.reachable ? 1 : 0,
+    instance: state.instance,
     reported_at: state.reportedAt,
   };
   await db
     .insertInto('vpn_server_gateway_states')
     .values(row)
-    .onConflict((conflict) => conflict.columns(['vpn_server_id', 'gateway_id']).doUpdateSet({ lifecycle: row.lifecycle, health: row.health, reasons: row.reasons, reachable: row.reachable, reported_at: row.reported_at }))
+    .onConflict((conflict) => conflict.columns(['vpn_server_id', 'gateway_id']).doUpdateSet({ lifecycle: row.lifecycle, health: row.health, reasons: row.reasons, reachable: row.reachable, instance: row.instance, reported_at: row.reported_at }))
     .execute();
 }
 
@@ -36,12 +39,29 @@ export async function serverGatewayStates(db: Executor, vpnServerId: string): Pr
     health: row.health,
     reasons: JSON.parse(row.reasons) as ServerGatewayState['reasons'],
     reachable: row.reachable === 1,
+    instance: row.instance,
     reportedAt: Number(row.reported_at),
   }));
 }
 
-/** The gateway's connection closed (or came back): every server it runs hears so. Returns those servers. */
-export async function setGatewayReachable(db: Executor, gatewayId: string, reachable: boolean): Promise<string[]> {
-  const rows = await db.updateTable('vpn_server_gateway_states').set({ reachable: reachable ? 1 : 0 }).where('gateway_id', '=', gatewayId).returning('vpn_server_id').execute();
+/** The gateway's connection closed: every server it runs hears so. Returns those servers. */
+export async function setGatewayUnreachable(db: Executor, gatewayId: string): Promise<string[]> {
+  const rows = await db.updateTable('vpn_server_gateway_states').set({ reachable: 0 }).where('gateway_id', '=', gatewayId).returning('vpn_server_id').execute();
   return rows.map((row) => row.vpn_server_id);
+}
+
+/**
+ * The gateway connected again. Reports of the same process run still hold; those of an earlier
+ * run (it restarted) are unknown until the new one reports: pending. Returns the servers touched.
+ */
+export async function setGatewayReachable(db: Executor, gatewayId: string, instance: string): Promise<string[]> {
+  const same = await db.updateTable('vpn_server_gateway_states').set({ reachable: 1 }).where('gateway_id', '=', gatewayId).where('instance', '=', instance).returning('vpn_server_id').execute();
+  const earlier = await db
+    .updateTable('vpn_server_gateway_states')
+    .set({ reachable: 1, instance, lifecycle: 'pending', health: 'inapplicable', reasons: '[]' })
+    .where('gateway_id', '=', gatewayId)
+    .where('instance', '!=', instance)
+    .returning('vpn_server_id')
+    .execute();
+  return [...same, ...earlier].map((row) => row.vpn_server_id);
 }
