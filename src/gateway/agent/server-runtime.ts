@@ -5,7 +5,7 @@ import { defaultPolicy, initialSupervisorState, supervise, type SupervisorAction
 import { parseSessionKey, sessionKeyText, type AuthRequestFact, type EstablishedFact, type SessionFact} from '../core/sessions.ts';
 import { reconcile } from '../core/reconcile.ts';
 import type { StatusSnapshot } from '../core/status.ts';
-import { crashIsNews, healthReport } from '../core/health.ts';
+import { CrashWindow, healthReport } from '../core/health.ts';
 import { endTimeOf, parseLogHistory, type LogLine } from '../core/session-end.ts';
 import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
 import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
@@ -19,7 +19,9 @@ import { LastSeenMark } from './last-seen.ts';
 import { endUnansweredAttempts } from './unanswered.ts';
 import { settleWithin } from './settle-within.ts';
 import { ServerTally } from '../core/tally.ts';
-import type { KillCause } from '../metrics.ts';
+import { KillLedger } from '../core/kill-ledger.ts';
+import { ATTACH_RETRY_MS, askStatusAgain, attachStep } from '../core/attach.ts';
+import { ReportGate } from '../core/report-gate.ts';
 
 export interface RuntimeOptions {
   gatewayDir: string;
@@ -69,13 +71,14 @@ export class ServerRuntime {
   private process: OpenVpnProcess | undefined;
   private connection: ManagementConnection | undefined;
   /** Kills sent to the current process, with why they were asked for. */
-  private readonly killsSent = new Map<string, KillCause | undefined>();
+  private readonly kills = new KillLedger();
   private restartAfterStop = false;
   private removeAfterStop = false;
   /** When a process that had been serving died, and when its replacement served (health). */
-  private crashedAt: number | undefined;
-  private recoveredAt: number | undefined;
-  private lastReport = '';
+  /** The degraded window after a crash. */
+  private readonly crash = new CrashWindow();
+  /** Only a report that says something new goes to the control plane. */
+  private readonly reports = new ReportGate();
   /** Reports go out one after another, so an older state never lands after a newer one. */
   private reporting: Promise<void> = Promise.resolve();
   private readonly lastSeen: LastSeenMark;
@@ -162,7 +165,7 @@ export class ServerRuntime {
     }
     this.log.info({ serverId: this.serverId }, 'configuration changed; restarting openvpn');
     this.restartAfterStop = true;
-    this.lastReport = '';
+    this.reports.reset();
     this.dispatch({ type: 'stop' });
   }
 
@@ -194,9 +197,9 @@ export class ServerRuntime {
     this.pollStatus();
     if (this.connection?.isOpen && this.state.attached) this.lastSeen.touch(this.options.now());
     // The degraded window ends with time alone; report() sends only what changed.
-    if (this.crashedAt === undefined) return;
+    if (!this.crash.active) return;
     void this.report();
-    if (!crashIsNews({ crashedAt: this.crashedAt, recoveredAt: this.recoveredAt }, this.options.now(), this.options.degradedForMs)) this.crashedAt = this.recoveredAt = undefined;
+    this.crash.expire(this.options.now(), this.options.degradedForMs);
   }
 
   /** Executes disconnect/delete intents recorded in the store for sessions of this process. */
@@ -238,12 +241,8 @@ export class ServerRuntime {
   }
 
   private async sendKills(connection: ManagementConnection, kills: readonly KillOrder[]): Promise<void> {
-    const epoch = connection.processStart;
-    const due = kills
-      .map((kill) => ({ kill, key: parseSessionKey(kill.sessionKey) }))
-      .filter(({ kill, key }) => key.processStart === epoch && key.cid >= 0 && !this.killsSent.has(kill.sessionKey));
+    const due = this.kills.due(kills, connection.processStart);
     for (const { kill } of due) {
-      this.killsSent.set(kill.sessionKey, kill.cause);
       // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
       this.dataplane?.sessionEnded(kill.sessionKey);
     }
@@ -355,13 +354,12 @@ export class ServerRuntime {
       if (this.process !== process || this.inert) return;
       // The management socket usually closes first, so "was serving" is remembered per process.
       if (this.state.wanted && this.servedBy === process.pid) {
-        this.crashedAt = this.options.now();
-        this.recoveredAt = undefined;
+        this.crash.crashed(this.options.now());
       }
       this.log.warn({ serverId: this.serverId, pid: process.pid, code: exit.code, signal: exit.signal }, 'openvpn exited');
       this.connection?.close();
       this.connection = undefined;
-      this.killsSent.clear();
+      this.kills.processGone();
       this.dataplane?.replaceSessions([]);
       this.dispatch({ type: 'exited', pid: process.pid, code: exit.code, signal: exit.signal });
       // Every session of that process is over; the store learns it now rather than at re-attach.
@@ -397,7 +395,7 @@ export class ServerRuntime {
       this.tally.polled(status, connection.processStart ?? 0);
       await endUnansweredAttempts(connection, status, this.channel, this.serverId, this.log);
       this.servedBy = this.process?.pid;
-      if (this.crashedAt !== undefined && this.recoveredAt === undefined) this.recoveredAt = this.options.now();
+      this.crash.serving(this.options.now());
       this.lastSeen.touch(this.options.now(), true);
       this.dispatch({ type: 'attached' });
       await this.executeKills();
@@ -408,14 +406,15 @@ export class ServerRuntime {
 
   private async connectWithRetry(): Promise<ManagementConnection | undefined> {
     const deadline = this.options.now() + this.policy.attachTimeoutMs;
-    while (this.options.now() < deadline && this.process?.exitStatus === undefined && !this.inert) {
-      const connection = existsSync(this.paths.socket) ? await this.tryConnect() : undefined;
+    for (;;) {
+      const step = attachStep({ now: this.options.now(), deadline, processExited: this.process?.exitStatus !== undefined, detached: this.inert, socketExists: existsSync(this.paths.socket) });
+      if (step === 'give_up') return undefined;
+      const connection = step === 'connect' ? await this.tryConnect() : undefined;
       // Detached while connecting: an open socket nobody owns would keep the process alive.
       if (connection && this.inert) connection.close();
       else if (connection) return connection;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, ATTACH_RETRY_MS));
     }
-    return undefined;
   }
 
   private async tryConnect(): Promise<ManagementConnection | undefined> {
@@ -435,8 +434,8 @@ export class ServerRuntime {
       try {
         return await connection.status();
       } catch (error) {
-        if (attempt > 100 || !connection.isOpen) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (!askStatusAgain(attempt, connection.isOpen)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, ATTACH_RETRY_MS));
       }
     }
   }
@@ -465,7 +464,7 @@ export class ServerRuntime {
       const session = byKey.get(sessionKeyText(key));
       const at = session && away ? endTimeOf(session, away.log, away.lastSeen, endedAt) : endedAt;
       const processEnded = status === NO_CLIENTS || key.processStart !== processStart ? this.stopping() ?? 'restarted' : undefined;
-      this.tally.ended(sessionKeyText(key), { received: session?.bytesReceived, sent: session?.bytesSent }, { killed: this.killsSent.get(sessionKeyText(key)), processEnded, idleTimeoutSeconds: 0, endedAt: at });
+      this.tally.ended(sessionKeyText(key), { received: session?.bytesReceived, sent: session?.bytesSent }, { killed: this.kills.causeOf(sessionKeyText(key)), processEnded, idleTimeoutSeconds: 0, endedAt: at });
       await this.channel.request({
         type: 'session_ended',
         serverId: this.serverId,
@@ -514,7 +513,7 @@ export class ServerRuntime {
       case 'established': {
         this.tally.established(sessionKeyText(fact.key), fact.clientIp);
         const session = this.liveSession(fact);
-        if (!this.killsSent.has(session.sessionKey)) this.dataplane?.sessionStarted(session.sessionKey, { address: session.clientIp, username: session.username, commonName: session.commonName });
+        if (!this.kills.has(session.sessionKey)) this.dataplane?.sessionStarted(session.sessionKey, { address: session.clientIp, username: session.username, commonName: session.commonName });
         await this.channel.request({ type: 'session_established', serverId: this.serverId, session });
         return;
       }
@@ -522,12 +521,12 @@ export class ServerRuntime {
         this.dataplane?.sessionEnded(sessionKeyText(fact.key));
         this.traffic.forget(sessionKeyText(fact.key));
         this.tally.ended(sessionKeyText(fact.key), { received: fact.bytesReceived, sent: fact.bytesSent }, {
-          killed: this.killsSent.get(sessionKeyText(fact.key)),
+          killed: this.kills.causeOf(sessionKeyText(fact.key)),
           processEnded: fact.cause === 'process_restarted' ? this.stopping() ?? 'restarted' : this.stopping(),
           idleTimeoutSeconds: this.spec?.idleTimeoutSeconds ?? 0,
           endedAt: fact.endedAt,
         });
-        this.killsSent.delete(sessionKeyText(fact.key));
+        this.kills.ended(sessionKeyText(fact.key));
         if (!fact.wasEstablished) return;
         await this.channel.request({
           type: 'session_ended',
@@ -614,7 +613,7 @@ export class ServerRuntime {
   private stateReport(): ServerStateReport | undefined {
     const lastLogLine = (this.process?.recentOutput ?? '').trim().split('\n').at(-1) ?? '';
     const reattaching = this.servedBy !== undefined && this.servedBy === this.state.pid;
-    const facts = { supervisor: this.state, crashedAt: this.crashedAt, recoveredAt: this.recoveredAt, spawnError: this.lastSpawnError, logPath: this.paths.log, lastLogLine, reattaching };
+    const facts = { supervisor: this.state, ...this.crash.facts, spawnError: this.lastSpawnError, logPath: this.paths.log, lastLogLine, reattaching };
     return healthReport(facts, this.options.now(), this.options.degradedForMs);
   }
 
@@ -624,9 +623,7 @@ export class ServerRuntime {
     if (health === undefined) return this.reporting;
     const state = withDataPlaneHealth(health, this.dataplane?.unavailable);
     this.tally.health(state.health);
-    const text = JSON.stringify(state);
-    if (text === this.lastReport) return this.reporting;
-    this.lastReport = text;
+    if (!this.reports.changed(state)) return this.reporting;
     this.reporting = this.reporting.then(() =>
       this.channel.request({ type: 'server_state', serverId: this.serverId, state }).then(
         () => undefined,

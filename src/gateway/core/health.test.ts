@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crashIsNews, healthReport, type HealthFacts } from './health.ts';
+import { CrashWindow, crashIsNews, healthReport, type HealthFacts } from './health.ts';
 import { initialSupervisorState, type SupervisorState } from './supervisor.ts';
 
 const T = 1_800_000_000_000;
@@ -58,4 +58,23 @@ test('a replacement that does not serve within the window is failed; a later pla
 
 test('re-attaching to a process that still serves tells nothing new', () => {
   assert.equal(healthReport(facts({ ...running, phase: 'starting', attached: false }, { reattaching: true }), T, DEGRADED), undefined);
+});
+
+test('the crash window: news from the crash until the replacement has served degradedForMs, then forgotten', () => {
+  const window = new CrashWindow();
+  assert.equal(window.active, false);
+  window.serving(1_000);
+  assert.deepEqual(window.facts, { crashedAt: undefined, recoveredAt: undefined }, 'serving without a crash is no news');
+  window.crashed(10_000);
+  window.expire(50_000, 60_000);
+  assert.equal(window.active, true, 'still down: news');
+  window.serving(20_000);
+  window.serving(25_000);
+  assert.deepEqual(window.facts, { crashedAt: 10_000, recoveredAt: 20_000 }, 'the first serving after the crash counts');
+  window.expire(79_999, 60_000);
+  assert.equal(window.active, true);
+  window.expire(80_000, 60_000);
+  assert.equal(window.active, false);
+  window.crashed(90_000);
+  assert.deepEqual(window.facts, { crashedAt: 90_000, recoveredAt: undefined }, 'a new crash starts over');
 });

@@ -69,3 +69,37 @@ export function healthReport(facts: HealthFacts, now: number, degradedForMs: num
   if (s.phase === 'backoff') return failed();
   return { lifecycle: 'pending', health: 'inapplicable', reasons: [] };
 }
+
+/**
+ * The degraded window's bookkeeping: when a serving process died, when its replacement served, and
+ * when that stops being news. Pure; the shell tells it what happened and when, and asks on ticks.
+ */
+export class CrashWindow {
+  private crashedAt: number | undefined;
+  private recoveredAt: number | undefined;
+
+  /** A process that had been serving died. */
+  crashed(now: number): void {
+    this.crashedAt = now;
+    this.recoveredAt = undefined;
+  }
+
+  /** A process is serving (again); the first time after a crash starts the `openvpn_restarted` window. */
+  serving(now: number): void {
+    if (this.crashedAt !== undefined && this.recoveredAt === undefined) this.recoveredAt = now;
+  }
+
+  /** A crash is on record (news, or not yet found to be old). */
+  get active(): boolean {
+    return this.crashedAt !== undefined;
+  }
+
+  /** Forgets the crash once it is no longer news. */
+  expire(now: number, degradedForMs: number): void {
+    if (!crashIsNews(this.facts, now, degradedForMs)) this.crashedAt = this.recoveredAt = undefined;
+  }
+
+  get facts(): Pick<HealthFacts, 'crashedAt' | 'recoveredAt'> {
+    return { crashedAt: this.crashedAt, recoveredAt: this.recoveredAt };
+  }
+}
