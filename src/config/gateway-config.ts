@@ -1,30 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isIpv4 } from '../ip/cidr.ts';
+import type { GatewayHostOptions } from '../gateway/host/run.ts';
 import { ConfigError, dataplane, egressInterfaces, integer, killGrace, logLevel, splitArgs, type LogLevel } from './values.ts';
 
-/** Everything `sluice gateway` can be told, after defaults. */
-export interface GatewayConfig {
-  /** Base URLs of the control plane: its load balancer, or its replicas (tried in turn). */
-  controlPlanes: string[];
-  /** One-time token from `sluice gateway-create`; needed only until a credential is saved. */
-  joinToken: string | undefined;
-  dataDir: string;
-  /** CA certificate (PEM) the control plane's TLS certificate chains to, when not a public one. */
-  caPem: string | undefined;
-  logLevel: LogLevel;
-  openvpnBinary: string;
-  openvpnArgs: string[];
-  dataplane: 'nftables' | 'none';
-  nftBinary: string;
-  dataplaneEgress: string[];
-  degradedSeconds: number;
-  killGraceMs: number | undefined;
-  /** The address this host's OpenVPN servers bind; every address when absent. */
-  listenAddress: string | undefined;
-  /** One character in this gateway's tun device names, unlike any other gateway on the same host. */
-  deviceTag: string | undefined;
-}
+/**
+ * Everything `sluice gateway` can be told, after defaults: what the gateway host runs with (its
+ * own type, so the two cannot drift apart) and how much it logs.
+ */
+export type GatewayConfig = Omit<GatewayHostOptions, 'version'> & { logLevel: LogLevel };
 
 /** Flag name → environment variable. A flag wins over its variable. */
 export const GATEWAY_OPTIONS = {

@@ -9,9 +9,12 @@ import { credentialFor } from './join.ts';
 
 /** What `sluice gateway` runs with (the CLI reads it from flags and environment). */
 export interface GatewayHostOptions {
+  /** Base URLs of the control plane: its load balancer, or its replicas (tried in turn). */
   controlPlanes: string[];
+  /** One-time token from `sluice gateway-create`; needed only until a credential is saved. */
   joinToken: string | undefined;
   dataDir: string;
+  /** CA certificate (PEM) the control plane's TLS certificate chains to, when not a public one. */
   caPem: string | undefined;
   openvpnBinary: string;
   openvpnArgs: string[];
@@ -20,7 +23,9 @@ export interface GatewayHostOptions {
   dataplaneEgress: string[];
   degradedSeconds: number;
   killGraceMs: number | undefined;
+  /** The address this host's OpenVPN servers bind; every address when absent. */
   listenAddress: string | undefined;
+  /** One character in this gateway's tun device names, unlike any other gateway on the same host. */
   deviceTag: string | undefined;
   version: string;
 }
