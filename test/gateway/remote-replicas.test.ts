@@ -18,53 +18,10 @@ import { alive, startSluice, type SluiceProcess } from '../support/sluice-proces
 import { startGateway, type GatewayProcess } from '../support/gateway-process.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
+import { follow } from '../support/event-stream.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 
 const run = openvpnAvailable() && testDialects().includes('postgres') ? describe : describe.skip;
-
-interface StreamEvent {
-  seq: number;
-  type: string;
-  client_id: string;
-  client?: { status: string };
-}
-
-interface Stream {
-  events: StreamEvent[];
-  close(): Promise<void>;
-}
-
-/** A client event stream read in the background; `events` grows as they arrive. From `lastEventId` when given (0: all history). */
-async function follow(api: TestApi, serverId: string, lastEventId?: number): Promise<Stream> {
-  const controller = new AbortController();
-  const headers: Record<string, string> = { authorization: `Bearer ${api.bearer()}`, ...(lastEventId !== undefined && { 'last-event-id': String(lastEventId) }) };
-  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}/client_events?version=2026-11-25&generation=2`, { headers, signal: controller.signal });
-  assert.equal(res.status, 200);
-  const events: StreamEvent[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const reading = (async () => {
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
-        buffer = buffer.slice(end + 2);
-        if (data) events.push(JSON.parse(data) as StreamEvent);
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    events,
-    close: async () => {
-      controller.abort();
-      await reading;
-    },
-  };
-}
 
 /** Fails if `probe` turns false at any point within `ms` (a check that something does not happen). */
 async function holds(what: string, probe: () => Promise<boolean> | boolean, ms: number): Promise<void> {

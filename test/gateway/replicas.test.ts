@@ -14,48 +14,11 @@ import pg from 'pg';
 import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
+import { follow } from '../support/event-stream.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 import { Scrape } from '../support/prometheus.ts';
 
 const run = openvpnAvailable() && testDialects().includes('postgres') ? describe : describe.skip;
-
-interface StreamEvent {
-  seq: number;
-  type: string;
-  client_id: string;
-  client?: { status: string };
-}
-
-/** A client event stream read in the background; `events` grows as they arrive. */
-async function follow(api: TestApi, serverId: string): Promise<{ events: StreamEvent[]; close(): Promise<void> }> {
-  const controller = new AbortController();
-  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}/client_events?version=2026-11-25&generation=2`, { headers: { authorization: `Bearer ${api.bearer()}` }, signal: controller.signal });
-  assert.equal(res.status, 200);
-  const events: StreamEvent[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const reading = (async () => {
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
-        buffer = buffer.slice(end + 2);
-        if (data) events.push(JSON.parse(data) as StreamEvent);
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    events,
-    close: async () => {
-      controller.abort();
-      await reading;
-    },
-  };
-}
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
