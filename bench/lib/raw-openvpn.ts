@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerSpec } from '../../src/gateway/channel.ts';
-import { serverPaths, writeServerFiles, type TestTimers } from '../../src/gateway/agent/server-files.ts';
+import { serverPaths, writeServerFiles, type ServerPaths, type TestTimers } from '../../src/gateway/agent/server-files.ts';
 import { deviceName } from '../../src/gateway/dataplane/names.ts';
 import { renderClientProfile } from '../../src/gateway/openvpn-config.ts';
 import { freeUdpPort, makeTestPki } from '../../test/support/real-openvpn.ts';
@@ -27,32 +27,11 @@ export async function startRawServer(cleanup: Cleanup, like: Pick<ServerSpec, 'c
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-raw-'));
   cleanup.add('remove raw server dir', () => rmSync(dir, { recursive: true, force: true }));
   const pki = makeTestPki(dir, 'bench');
-  const pem = (file: string): string => readFileSync(file, 'utf8');
   const port = await freeUdpPort();
-  const spec: ServerSpec = {
-    id: 'raw',
-    name: 'raw',
-    revision: 'raw',
-    port,
-    protocol: 'udp',
-    routes: [],
-    authMethods: { certificate: true, username: false },
-    serverCertificatePem: pem(pki.serverCert),
-    serverKeyPem: pem(pki.serverKey),
-    clientCaPem: pem(pki.ca),
-    crlPem: undefined,
-    ...like,
-  };
+  const spec = rawSpec('raw', port, pki, like);
   const paths = serverPaths(join(dir, 'gateway'), 'raw');
   writeServerFiles(paths, spec, { device: deviceName(spec.id), timers });
-  const child = spawn('openvpn', ['--config', paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: paths.dir, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  cleanup.add('stop raw openvpn', async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  const management = await RawManagementClient.connect(paths.socket);
-  cleanup.add('close raw management', () => management.close());
+  const { management } = await spawnRaw(cleanup, 'raw', paths);
   const profile = renderClientProfile({ host: '127.0.0.1', port, protocol: 'udp', username: false, serverName: 'sluice-test-server', caPem: spec.clientCaPem, certPem: pem(pki.clientCert), keyPem: pem(pki.clientKey) });
   return { management, profile };
 }
@@ -81,25 +60,10 @@ export async function startRawPair(cleanup: Cleanup, addresses: readonly [string
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-rawpair-'));
   cleanup.add('remove raw pair dir', () => rmSync(dir, { recursive: true, force: true }));
   const pki = makeTestPki(dir, 'bench');
-  const pem = (file: string): string => readFileSync(file, 'utf8');
   const port = await freeUdpPort();
   const configs = addresses.map((address, i) => {
     const id = `raw${i}`;
-    const spec: ServerSpec = {
-      id,
-      name: id,
-      revision: id,
-      port,
-      protocol: 'udp',
-      routes: [],
-      authMethods: { certificate: true, username: false },
-      serverCertificatePem: pem(pki.serverCert),
-      serverKeyPem: pem(pki.serverKey),
-      clientCaPem: pem(pki.ca),
-      crlPem: undefined,
-      clientIpPool: pools[i] ?? '10.99.0.0/20',
-      ...like,
-    };
+    const spec = rawSpec(id, port, pki, { clientIpPool: pools[i] ?? '10.99.0.0/20', ...like });
     const paths = serverPaths(join(dir, `gateway-${i}`), id);
     writeServerFiles(paths, spec, { device: deviceName(id), listenAddress: address, timers: {} });
     return { address, paths };
@@ -107,15 +71,8 @@ export async function startRawPair(cleanup: Cleanup, addresses: readonly [string
   const start = async (index: number): Promise<RawPairServer> => {
     const config = configs[index];
     if (config === undefined) throw new Error(`no raw server ${index}`);
-    const child = spawn('openvpn', ['--config', config.paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: config.paths.dir, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    cleanup.add(`stop raw openvpn on ${config.address}`, async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    });
-    const management = await RawManagementClient.connect(config.paths.socket);
-    cleanup.add(`close raw management on ${config.address}`, () => management.close());
-    return { address: config.address, pid: child.pid ?? 0, management };
+    const { pid, management } = await spawnRaw(cleanup, `raw openvpn on ${config.address}`, config.paths);
+    return { address: config.address, pid, management };
   };
   const servers = [await start(0), await start(1)];
   const profile = renderClientProfile({ host: addresses[0], otherHosts: [addresses[1]], port, protocol: 'udp', username: false, serverName: 'sluice-test-server', caPem: pem(pki.ca), certPem: pem(pki.clientCert), keyPem: pem(pki.clientKey) });
@@ -128,4 +85,38 @@ export async function startRawPair(cleanup: Cleanup, addresses: readonly [string
       return server;
     },
   };
+}
+
+type TestPki = ReturnType<typeof makeTestPki>;
+const pem = (file: string): string => readFileSync(file, 'utf8');
+
+/** The spec of a plain server with the test PKI: certificates only, no routes. */
+function rawSpec(id: string, port: number, pki: TestPki, like: Pick<ServerSpec, 'clientIpPool' | 'idleTimeoutSeconds' | 'splitTunnel' | 'dnsServers'>): ServerSpec {
+  return {
+    id,
+    name: id,
+    revision: id,
+    port,
+    protocol: 'udp',
+    routes: [],
+    authMethods: { certificate: true, username: false },
+    serverCertificatePem: pem(pki.serverCert),
+    serverKeyPem: pem(pki.serverKey),
+    clientCaPem: pem(pki.ca),
+    crlPem: undefined,
+    ...like,
+  };
+}
+
+/** Starts OpenVPN on a written config, stopped at cleanup, with a raw management client attached. */
+async function spawnRaw(cleanup: Cleanup, label: string, paths: ServerPaths): Promise<{ pid: number; management: RawManagementClient }> {
+  const child = spawn('openvpn', ['--config', paths.config, '--ifconfig-noexec', '--route-noexec'], { cwd: paths.dir, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  cleanup.add(`stop ${label}`, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  const management = await RawManagementClient.connect(paths.socket);
+  cleanup.add(`close ${label} management`, () => management.close());
+  return { pid: child.pid ?? 0, management };
 }
