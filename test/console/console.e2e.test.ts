@@ -7,30 +7,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { freeUdpPort, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 import { realOpenVpnSkipReason } from '../support/real-openvpn.ts';
+import { browserSkipReason, launchBrowser, shot } from '../support/browser.ts';
 import { startSluice } from '../support/sluice-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = path.join(ROOT, 'docs/screenshots');
-const CI = process.env.CI === 'true';
 const VERSION = 'version=2026-11-25&generation=2';
 
-function skipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const message = `CONSOLE BROWSER TESTS NOT RUN: ${CHROMIUM} not found (apt-get install chromium)`;
-  if (CI) throw new Error(`${message} (CI=true requires them)`);
-  process.stderr.write(`\n*** ${message} — skipping ***\n\n`);
-  return message;
-}
-
-const reason = skipReason();
+const reason = browserSkipReason();
 const openvpnMissing = reason ? undefined : realOpenVpnSkipReason();
 
 /** Waits on a condition with a deadline (polling, never a blind sleep). */
@@ -106,14 +94,6 @@ async function rowStatus(row: Locator): Promise<string | null> {
   return (await row.count()) === 1 ? row.getAttribute('data-status') : null;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  // Toasts are transient; close them so they do not cover the page in the README pictures.
-  for (const close of await page.locator('.sl-toasts button.cds--toast-notification__close-button').all()) await close.click().catch(() => {});
-  await page.locator('.sl-toasts .cds--toast-notification').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
-  await page.screenshot({ path: path.join(SHOTS, name), fullPage: false });
-}
-
 test('web console: sign in, create a server, live clients, disconnect, delete, bulk disconnect', { skip: reason, timeout: 300_000 }, async (t) => {
   const sluice = await startSluice();
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'sluice-e2e-chromium-'));
@@ -132,13 +112,7 @@ test('web console: sign in, create a server, live clients, disconnect, delete, b
     rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1366, height: 860 },
-    acceptDownloads: true,
-  });
+  const context = await launchBrowser(userDataDir, { acceptDownloads: true });
   browser.context = context;
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20_000);

@@ -8,37 +8,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { browserSkipReason, launchBrowser, shot } from '../support/browser.ts';
 import { startSluice } from '../support/sluice-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = path.join(ROOT, 'docs/screenshots');
-const CI = process.env.CI === 'true';
 const VERSION = 'version=2026-11-25&generation=2';
 const TOKEN = /^sjt_[A-Za-z0-9_-]{43}$/;
 
-function skipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const message = `CONSOLE BROWSER TESTS NOT RUN: ${CHROMIUM} not found (apt-get install chromium)`;
-  if (CI) throw new Error(`${message} (CI=true requires them)`);
-  process.stderr.write(`\n*** ${message} — skipping ***\n\n`);
-  return message;
-}
-
-const reason = skipReason();
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  // Toasts are transient; close them so they do not cover the page in the README picture.
-  for (const close of await page.locator('.sl-toasts button.cds--toast-notification__close-button').all()) await close.click().catch(() => {});
-  await page.locator('.sl-toasts .cds--toast-notification').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
-  await page.screenshot({ path: path.join(SHOTS, name), fullPage: false });
-}
+const reason = browserSkipReason();
 
 test('web console: gateways — empty state, register with a one-time join token, new token, delete', { skip: reason, timeout: 180_000 }, async (t) => {
   const sluice = await startSluice();
@@ -50,12 +30,7 @@ test('web console: gateways — empty state, register with a one-time join token
     rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1366, height: 860 },
-  });
+  const context = await launchBrowser(userDataDir);
   browser.context = context;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sluice.url });
   const page = context.pages()[0] ?? (await context.newPage());
