@@ -9,6 +9,7 @@ import { alive } from '../../test/support/sluice-process.ts';
 import { installFakeOpenvpn, playScenario } from '../fake-openvpn/binary.ts';
 import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { sleep, until, withCleanup, type Cleanup } from '../lib/cleanup.ts';
+import { createCpuCap, cpuCapUnavailable } from '../lib/cpu-cap.ts';
 import { startRawPair } from '../lib/raw-openvpn.ts';
 import { row, type BenchContext, type Row } from '../lib/result.ts';
 import { startServe, type ServeProcess } from '../lib/sluice-serve.ts';
@@ -27,6 +28,11 @@ const HA_CLIENTS = 6;
 /** Sessions per gateway in the ingest storm, and how many await an auth decision at once (as ingest.ts). */
 const STORM_SESSIONS = 3000;
 const STORM_WINDOW = 64;
+/**
+ * CPU of each capped gateway "host" (its `sluice gateway` and the OpenVPNs it starts), in cores:
+ * small enough that two of them and the control plane fit this machine's two cores together.
+ */
+const HOST_CORES = Number(process.env.BENCH_GATEWAY_CORES ?? '0.25');
 
 interface Edge {
   record: Json;
@@ -246,8 +252,12 @@ interface StormRun {
   cpu: { serve: number; gateways: number; fakes: number };
 }
 
-/** `count` sessions per gateway (CONNECT → ESTABLISHED → DISCONNECT, fake OpenVPN) until every record is disconnected in the store. */
-async function stormThrough(gateways: number, count: number): Promise<StormRun> {
+/**
+ * `count` sessions per gateway (CONNECT → ESTABLISHED → DISCONNECT, fake OpenVPN) until every
+ * record is disconnected in the store; with `hostCores`, each gateway and its OpenVPN share a CPU
+ * budget of that many cores, as on a host of its own.
+ */
+async function stormThrough(gateways: number, count: number, hostCores: number | undefined): Promise<StormRun> {
   return withCleanup(async (cleanup) => {
     const fakeDir = mkdtempSync(join(tmpdir(), 'sluice-bench-fake-'));
     cleanup.add('remove fake openvpn dir', () => rmSync(fakeDir, { recursive: true, force: true }));
@@ -258,6 +268,12 @@ async function stormThrough(gateways: number, count: number): Promise<StormRun> 
     for (let i = 0; i < gateways; i++) {
       const address = ADDRESSES[i] ?? ADDRESSES[0];
       const edge = await joinGateway(cleanup, serve, api, `storm-${i}`, address, { SLUICE_OPENVPN_BINARY: binary, SLUICE_LOG_LEVEL: 'info' });
+      if (hostCores !== undefined) {
+        // Before its server is placed: the OpenVPN the gateway starts for it joins the same budget.
+        const cap = createCpuCap(`sluice-bench-${process.pid}-host-${i}`, hostCores);
+        cleanup.add(`remove CPU cap of storm-${i}`, () => cap.remove());
+        cap.add(edge.process.pid);
+      }
       const server = await createServer(api, { client_ip_pool: `10.${100 + i}.0.0/16`, client_authentication: [{ method: 'certificate' }], subnets: [{ id: edge.record.subnet.id }] });
       placed.push({ edge, serverId: String(server.id) });
     }
@@ -285,25 +301,48 @@ async function stormThrough(gateways: number, count: number): Promise<StormRun> 
 
 const describeStorm = (run: StormRun): string => `${Math.round(run.rate)}/s in ${Math.round(run.ms)} ms, CPU ms: serve ${Math.round(run.cpu.serve)}, gateways ${Math.round(run.cpu.gateways)}, fakes ${Math.round(run.cpu.fakes)}${run.lost ? `, LOST ${run.lost}` : ''}`;
 
+interface StormSeries {
+  one: StormRun[];
+  two: StormRun[];
+}
+
+/** Storms through one and two gateways, `rounds` each, alternating which goes first. */
+async function stormSeries(ctx: BenchContext, count: number, rounds: number, hostCores: number | undefined): Promise<StormSeries> {
+  const series: StormSeries = { one: [], two: [] };
+  for (let round = 0; round < rounds; round++) {
+    // Each case starts on fresh processes and an empty store.
+    for (const gateways of round % 2 === 0 ? [1, 2] : [2, 1]) {
+      const run = await stormThrough(gateways, count, hostCores);
+      (gateways === 1 ? series.one : series.two).push(run);
+      ctx.log(`storm through ${gateways} gateway(s)${hostCores === undefined ? '' : ` of ${hostCores} cores each`}, round ${round + 1}: ${describeStorm(run)}`);
+    }
+  }
+  return series;
+}
+
+function scaleRow(series: StormSeries, count: number, rounds: number, hosts: string, goal: boolean): Row {
+  const r = row({ case: `${count} sessions per gateway ×${rounds}, ${hosts}`, metric: 'sessions/s recorded in the store (2 gateways vs 1)', unit: '/s', better: 'higher', sluice: summarize(series.two.map((x) => x.rate)), baseline: summarize(series.one.map((x) => x.rate)), goal: goal ? `ratio ≥ ${SCALE_GOAL}` : '—' });
+  const lost = [...series.one, ...series.two].reduce((total, x) => total + x.lost, 0);
+  r.met = goal ? r.ratio >= SCALE_GOAL && lost === 0 : lost === 0;
+  r.note = `1 gateway: ${series.one.map(describeStorm).join('; ')} | 2 gateways: ${series.two.map(describeStorm).join('; ')}`;
+  return r;
+}
+
 async function scaleOut(ctx: BenchContext, rows: Row[], notes: string[]): Promise<void> {
   const count = STORM_SESSIONS;
   const rounds = ctx.rounds ?? 3;
-  const one: StormRun[] = [];
-  const two: StormRun[] = [];
-  for (let round = 0; round < rounds; round++) {
-    // Alternate which goes first: each case starts on fresh processes and an empty store.
-    for (const gateways of round % 2 === 0 ? [1, 2] : [2, 1]) {
-      const run = await stormThrough(gateways, count);
-      (gateways === 1 ? one : two).push(run);
-      ctx.log(`storm through ${gateways} gateway(s), round ${round + 1}: ${describeStorm(run)}`);
-    }
+  const unavailable = cpuCapUnavailable();
+  if (unavailable === undefined) {
+    const capped = await stormSeries(ctx, count, rounds, HOST_CORES);
+    rows.push(scaleRow(capped, count, rounds, `each gateway host capped at ${HOST_CORES} cores`, true));
+  } else {
+    notes.push(`scale-out with capped gateway hosts not measured: ${unavailable}`);
   }
-  const r = row({ case: `${count} sessions per gateway ×${rounds}`, metric: 'sessions/s recorded in the store (2 gateways vs 1)', unit: '/s', better: 'higher', sluice: summarize(two.map((x) => x.rate)), baseline: summarize(one.map((x) => x.rate)), goal: `ratio ≥ ${SCALE_GOAL}` });
-  const lost = [...one, ...two].reduce((total, x) => total + x.lost, 0);
-  r.met = r.ratio >= SCALE_GOAL && lost === 0;
-  r.note = `1 gateway: ${one.map(describeStorm).join('; ')} | 2 gateways: ${two.map(describeStorm).join('; ')}`;
-  rows.push(r);
-  notes.push(`scale-out: fake OpenVPN (bench/fake-openvpn) under each \`sluice gateway\`, ${STORM_WINDOW} sessions awaiting a decision per gateway, one sluice serve (SQLite) for all; each case on fresh processes; "recorded" = the API's count of disconnected records, polled every 50 ms; every process shares this machine's CPUs (CPU ms per process in the row's note)`);
+  const shared = await stormSeries(ctx, count, rounds, undefined);
+  rows.push(scaleRow(shared, count, rounds, 'every process sharing the machine', unavailable !== undefined));
+  notes.push(
+    `scale-out: fake OpenVPN (bench/fake-openvpn) under each \`sluice gateway\`, ${STORM_WINDOW} sessions awaiting a decision per gateway, one sluice serve (SQLite) for all, uncapped; each case on fresh processes; "recorded" = the API's count of disconnected records, polled every 50 ms. Capped: each gateway and its OpenVPN in a cgroup with a CFS quota of ${HOST_CORES} cores (BENCH_GATEWAY_CORES), a host of its own in CPU; shared: all on this machine's CPUs (CPU ms per process in the rows' notes)`,
+  );
 }
 
 /**
@@ -324,6 +363,6 @@ export const remoteGateway: Benchmark = {
     if (parts.includes('disconnect')) await disconnectPaths(ctx, sizes, rows, notes);
     if (parts.includes('failover')) await failover(ctx, rows, notes);
     if (parts.includes('scale')) await scaleOut(ctx, rows, notes);
-    return { rows, notes, options: { haClients: HA_CLIENTS, stormSessions: STORM_SESSIONS, stormWindow: STORM_WINDOW } };
+    return { rows, notes, options: { haClients: HA_CLIENTS, stormSessions: STORM_SESSIONS, stormWindow: STORM_WINDOW, gatewayHostCores: HOST_CORES } };
   },
 };

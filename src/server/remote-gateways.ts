@@ -99,6 +99,7 @@ export class RemoteGateways {
       clearInterval(timer);
       disconnect();
       this.sessions.delete(session);
+      this.forgetPlacements(peer.gatewayId);
     };
     this.sessions.set(session, { peer, stop });
     session.onClose(() => {
@@ -176,8 +177,14 @@ export class RemoteGateways {
     const cached = this.placements.get(key);
     if (!fresh && cached && now - cached.at < PLACEMENT_TTL_MS) return cached.placement;
     const placement = await placementOn(this.ctx, serverId, peer.subnetId);
-    this.placements.set(key, { placement, at: now });
+    // Only placements are kept: a server that moved away or was deleted leaves no entry behind.
+    if (placement === undefined) this.placements.delete(key);
+    else this.placements.set(key, { placement, at: now });
     return placement;
+  }
+
+  private forgetPlacements(gatewayId: string): void {
+    for (const key of this.placements.keys()) if (key.startsWith(`${gatewayId} `)) this.placements.delete(key);
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSluiceChild, type SluiceChild } from './child-process.ts';
-import { killAll, openvpnPids } from './sluice-process.ts';
+import { killAll, openvpnPids, pidOf } from './sluice-process.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -16,6 +16,7 @@ export interface GatewayProcess {
   connections(count: number, withinMs?: number): Promise<void>;
   /** Pids of the openvpn servers this gateway runs. */
   openvpnPids(): number[];
+  openvpnPidOf(serverId: string): number | undefined;
   /** Signal and wait; OpenVPN and the data dir go too unless keepDataDir (a restart). */
   stop(options?: { keepDataDir?: boolean; signal?: NodeJS.Signals }): Promise<void>;
 }
@@ -48,6 +49,7 @@ export async function startGateway(options: { controlPlane: string; joinToken?: 
     output: gateway.output,
     connections,
     openvpnPids: () => openvpnPids(dataDir),
+    openvpnPidOf: (serverId) => pidOf(join(dataDir, 'gateway', serverId)),
     async stop(stopOptions = {}) {
       await gateway.stop(stopOptions.signal);
       if (stopOptions.keepDataDir) return;

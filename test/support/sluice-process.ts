@@ -85,7 +85,7 @@ export function openvpnPids(dataDir: string): number[] {
   });
 }
 
-function pidOf(serverDir: string): number | undefined {
+export function pidOf(serverDir: string): number | undefined {
   try {
     const content = JSON.parse(readFileSync(join(serverDir, 'openvpn.pid'), 'utf8')) as { pid?: number };
     return typeof content.pid === 'number' ? content.pid : undefined;

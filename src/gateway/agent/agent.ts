@@ -3,6 +3,7 @@ import type { ControlNotice, ControlPlaneChannel } from '../channel.ts';
 import { ServerRuntime, type RuntimeOptions } from './server-runtime.ts';
 import { GatewayMeter } from './meter.ts';
 import { settleWithin } from './settle-within.ts';
+import { removeStrayServers } from './stray-servers.ts';
 
 const TICK_MS = 250;
 /** How often changed figures go to the control plane, at most. */
@@ -33,9 +34,11 @@ export class GatewayAgent {
     const { serverIds } = await this.channel.request({ type: 'list_servers' });
     // Tables of servers deleted while the agent was away go before anything is applied.
     const listed = new Set(serverIds);
-    await this.options.dataplane?.sweep((serverId) => listed.has(serverId) || this.runtimes.has(serverId)).catch((error: unknown) => {
+    const keep = (serverId: string): boolean => listed.has(serverId) || this.runtimes.has(serverId);
+    await this.options.dataplane?.sweep(keep).catch((error: unknown) => {
       this.log.warn({ err: error }, 'removing data-plane tables of deleted servers failed');
     });
+    await this.removeStrays(keep);
     await Promise.all(serverIds.map((serverId) => this.enqueue(serverId, () => this.apply(serverId))));
     this.ticker = setInterval(() => {
       for (const runtime of this.runtimes.values()) runtime.tick();
@@ -113,6 +116,13 @@ export class GatewayAgent {
     const runtime = new ServerRuntime(serverId, this.channel, this.options, this.log, this.meter.forServer(serverId));
     this.runtimes.set(serverId, runtime);
     await runtime.start(server);
+  }
+
+  /** Servers no longer placed here go, and a deletion that waited for this agent is finished. */
+  private async removeStrays(keep: (serverId: string) => boolean): Promise<void> {
+    const warn = (what: string) => (error: unknown) => this.log.warn({ err: error }, what);
+    const removed = await removeStrayServers(this.options.gatewayDir, keep, this.log).catch(warn('removing servers deleted while the agent was away failed'));
+    await Promise.all((removed ?? []).map((serverId) => this.channel.request({ type: 'server_stopped', serverId }).catch(warn('reporting a removed server failed'))));
   }
 
   private async remove(serverId: string): Promise<void> {
