@@ -41,6 +41,8 @@ export interface GatewaySession {
   terminate(): void;
   /** Called once, when the socket has closed. */
   onClose(listener: () => void): void;
+  /** Milliseconds since the gateway last sent anything, a frame or a pong (its "last seen"). */
+  silentMs(): number;
 }
 
 export interface GatewaySocketOptions {
@@ -76,6 +78,8 @@ interface Ledger {
 class Session implements GatewaySession {
   private readonly closeListeners: (() => void)[] = [];
   closed = false;
+  // Monotonic: only a duration is handed out, so the caller dates it on its own clock.
+  private heardAt = performance.now();
 
   constructor(
     readonly peer: GatewayPeer,
@@ -109,6 +113,14 @@ class Session implements GatewaySession {
   onClose(listener: () => void): void {
     if (this.closed) listener();
     else this.closeListeners.push(listener);
+  }
+
+  heard(): void {
+    this.heardAt = performance.now();
+  }
+
+  silentMs(): number {
+    return performance.now() - this.heardAt;
   }
 
   closedNow(log: Logger): void {
@@ -188,10 +200,12 @@ export function acceptGatewaySockets(server: Server, options: GatewaySocketOptio
     if (closing) socket.terminate();
     socket.on('pong', () => {
       connection.missed = 0;
+      connection.session?.heard();
     });
     socket.on('error', (error) => log.debug({ err: error, gatewayId: gateway.gatewayId }, 'gateway socket error'));
     socket.on('message', (data, isBinary) => {
       if (socket.readyState !== socket.OPEN) return;
+      connection.session?.heard();
       let frame: GatewayFrame;
       try {
         if (isBinary) throw new FrameError('binary frame');

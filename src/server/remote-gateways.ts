@@ -77,7 +77,9 @@ export class RemoteGateways {
       const own = noticeFor(peer.gatewayId, notice);
       if (own) session.notify(own);
     });
-    const seen = (): Promise<void> => recordGatewaySeen(this.ctx, peer.gatewayId, { version: peer.version, at: this.ctx.clock.now() });
+    // When it was last heard, not now: a socket cut after missed pings (a partition) has been silent
+    // for a while, and the gateway's `connected` status runs 30 s from what is written here.
+    const seen = (): Promise<void> => recordGatewaySeen(this.ctx, peer.gatewayId, { version: peer.version, at: this.ctx.clock.now() - Math.round(session.silentMs()) });
     const warn = (what: string) => (error: unknown) => this.log.warn({ err: error, gatewayId: peer.gatewayId }, what);
     void seen()
       .then(() => gatewayReachable(this.ctx, peer.gatewayId, peer.instance))

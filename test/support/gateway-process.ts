@@ -25,7 +25,14 @@ export interface GatewayProcess {
  * A real `sluice gateway` on this machine, dialling `controlPlane`: OpenVPN on loopback with no
  * interface or route changes, the data plane off (as `startSluice`). Resolves once it connected.
  */
-export async function startGateway(options: { controlPlane: string; joinToken?: string; dataDir?: string; env?: Record<string, string> }): Promise<GatewayProcess> {
+export async function startGateway(options: {
+  controlPlane: string;
+  joinToken?: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** Run inside this network namespace (`ip netns exec`), its OpenVPN servers with it. */
+  netns?: string;
+}): Promise<GatewayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-gateway-'));
   const env = {
     ...process.env,
@@ -35,7 +42,9 @@ export async function startGateway(options: { controlPlane: string; joinToken?: 
     ...options.env,
   };
   const args = ['gateway', '--control-plane', options.controlPlane, '--data-dir', dataDir, ...(options.joinToken ? ['--join-token', options.joinToken] : [])];
-  const gateway = spawnSluiceChild('sluice gateway', [process.execPath, '--import', 'tsx', CLI, ...args], env);
+  const command = [process.execPath, '--import', 'tsx', CLI, ...args];
+  // `ip netns exec` execs the command in place: the child's pid is sluice gateway's.
+  const gateway = spawnSluiceChild('sluice gateway', options.netns ? ['ip', 'netns', 'exec', options.netns, ...command] : command, env);
   const connections = async (count: number, withinMs = 60_000): Promise<void> => {
     // The transport logs each welcome once.
     const pattern = new RegExp(`(?:"msg":"connected to the control plane"[\\s\\S]*){${count}}`);

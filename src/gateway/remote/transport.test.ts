@@ -393,6 +393,8 @@ test('heartbeat: the control plane cuts off a peer that stops answering pings', 
   await until(() => cp.sockets.sessions().length === 0 && cp.welcomed.length === 1, 'the silent peer to be cut off', 3000);
   await closed;
   assert.ok(Date.now() - started >= 60, 'not before it missed its pings');
+  // Its "last seen" is its hello, from before the missed pings, not the moment it was cut off.
+  assert.ok(cp.welcomed[0]!.silentMs() >= 60, `silent for ${cp.welcomed[0]!.silentMs()} ms`);
   await cp.stop();
 });
 
@@ -408,6 +410,7 @@ test('heartbeat: a peer that answers pings stays; the gateway re-dials a silent 
   // Ten heartbeats' worth of watching: three missed pings would have cut it off by now.
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal(cut, false, 'the socket stayed open');
+  assert.ok(lively.welcomed[0]!.silentMs() < 200, 'its pongs count as heard');
   assert.equal(seen.count, 1);
   await closeDialer(remote);
   await lively.stop();

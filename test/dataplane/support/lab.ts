@@ -86,8 +86,23 @@ function sweepAbandoned(): void {
   }
 }
 
+/** A process started in a namespace of ours: killed on exit, or with the namespace. */
+function spawnIn(namespace: string, command: string, args: readonly string[]): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', namespace, command, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  if (child.pid !== undefined) ours.pids.add(child.pid);
+  return child;
+}
+
+export interface ScratchNamespace {
+  name: string;
+  run(command: string, args: readonly string[], input?: string): string;
+  /** A long-running process inside it (a net helper), killed with it. */
+  spawn(command: string, args: readonly string[]): ChildProcess;
+  remove(): void;
+}
+
 /** One empty network namespace of ours, for tests that need a kernel of their own but no network. */
-export function scratchNamespace(): { name: string; run(command: string, args: readonly string[], input?: string): string; remove(): void } {
+export function scratchNamespace(): ScratchNamespace {
   sweepAbandoned();
   const name = `${PREFIX}${process.pid}x${randomBytes(3).toString('hex')}-k`;
   execFileSync('ip', ['netns', 'add', name]);
@@ -95,6 +110,7 @@ export function scratchNamespace(): { name: string; run(command: string, args: r
   return {
     name,
     run: (command, args, input) => execFileSync('ip', ['netns', 'exec', name, command, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }),
+    spawn: (command, args) => spawnIn(name, command, args),
     remove: () => {
       removeNamespace(name);
       ours.namespaces.delete(name);
@@ -135,6 +151,9 @@ export class NetHelper {
 }
 
 const HELPER = fileURLToPath(new URL('./net-helper.mjs', import.meta.url));
+
+/** The net helper, running inside a scratch namespace. */
+export const netHelperIn = (namespace: ScratchNamespace): NetHelper => new NetHelper(namespace.spawn(process.execPath, [HELPER]));
 
 export type Place = 'gateway' | 'clientA' | 'clientB' | 'behind1' | 'behind2';
 
@@ -201,9 +220,7 @@ export class Lab {
 
   /** A process inside the namespace, killed with the lab. */
   spawn(place: Place, command: string, args: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns[place], command, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-    if (child.pid !== undefined) ours.pids.add(child.pid);
-    return child;
+    return spawnIn(this.ns[place], command, args);
   }
 
   /** Removes every namespace (their veths go with them) and kills what runs in them. */

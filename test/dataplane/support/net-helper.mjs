@@ -5,6 +5,7 @@
 //   open    {name, host, port}       a connection kept open under a name
 //   push    {port, data}             the server on `port` writes to every connection it holds
 //   relay   {path, host, port}       a unix socket (a file, so reachable from the host) piped to host:port here
+//   expose  {host, port, path}       the other way: host:port here piped to a unix socket the host listens on
 //   sink    {port}                   a server that reads everything and, at the end, answers how much it got
 //   send    {host, port, bytes}      one TCP stream of `bytes` to a sink: {ok, ms} once the sink got it all
 // Plain JavaScript with no dependencies, so it starts in milliseconds.
@@ -81,18 +82,27 @@ function push({ port, data }) {
 function relay({ path, host, port }) {
   rmSync(path, { force: true });
   return new Promise((resolve, reject) => {
-    const server = net.createServer((downstream) => {
-      const upstream = net.connect({ host, port });
-      downstream.pipe(upstream).pipe(downstream);
-      const close = () => {
-        downstream.destroy();
-        upstream.destroy();
-      };
-      downstream.on('error', close);
-      upstream.on('error', close);
-    });
+    const server = net.createServer((downstream) => pipeBoth(downstream, net.connect({ host, port })));
     server.on('error', reject);
     server.listen(path, () => resolve({ ok: true }));
+  });
+}
+
+function pipeBoth(downstream, upstream) {
+  downstream.pipe(upstream).pipe(downstream);
+  const close = () => {
+    downstream.destroy();
+    upstream.destroy();
+  };
+  downstream.on('error', close);
+  upstream.on('error', close);
+}
+
+function expose({ host, port, path }) {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((downstream) => pipeBoth(downstream, net.connect({ path })));
+    server.on('error', reject);
+    server.listen(port, host, () => resolve({ ok: true }));
   });
 }
 
@@ -150,6 +160,7 @@ const commands = {
   open,
   push,
   relay,
+  expose,
   received: ({ name }) => ({ ok: true, received: kept.get(name)?.received ?? 0, closed: kept.get(name)?.closed ?? true }),
 };
 
