@@ -3,6 +3,7 @@ import type { ControlNotice, ControlPlaneChannel } from '../channel.ts';
 import { ServerRuntime, type RuntimeOptions } from './server-runtime.ts';
 import { GatewayMeter } from './meter.ts';
 import { settleWithin } from './settle-within.ts';
+import { systemScheduler, type Cancel, type Scheduler } from './clock.ts';
 
 const TICK_MS = 250;
 /** How often changed figures go to the control plane, at most. */
@@ -16,7 +17,8 @@ const METRICS_REPORT_MS = 2000;
 export class GatewayAgent {
   private readonly runtimes = new Map<string, ServerRuntime>();
   private readonly queues = new Map<string, Promise<void>>();
-  private ticker: NodeJS.Timeout | undefined;
+  private stopTicking: Cancel | undefined;
+  private readonly scheduler: Scheduler;
   private readonly meter: GatewayMeter;
   private lastReport = 0;
   private detached = false;
@@ -27,6 +29,7 @@ export class GatewayAgent {
     private readonly log: Logger,
   ) {
     this.meter = new GatewayMeter(options.gatewayName ?? 'local', options.now());
+    this.scheduler = options.scheduler ?? systemScheduler;
   }
 
   async start(): Promise<void> {
@@ -37,11 +40,10 @@ export class GatewayAgent {
       this.log.warn({ err: error }, 'removing data-plane tables of deleted servers failed');
     });
     await Promise.all(serverIds.map((serverId) => this.enqueue(serverId, () => this.apply(serverId))));
-    this.ticker = setInterval(() => {
+    this.stopTicking = this.scheduler.every(TICK_MS, () => {
       for (const runtime of this.runtimes.values()) runtime.tick();
       this.reportMetrics();
-    }, TICK_MS);
-    this.ticker.unref();
+    });
   }
 
   /**
@@ -50,9 +52,9 @@ export class GatewayAgent {
    */
   async detach(drainMs = 2000): Promise<void> {
     this.detached = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.stopTicking?.();
     // A server start under way would otherwise attach after its runtime was detached.
-    await settleWithin(this.queues.values(), drainMs);
+    await settleWithin(this.queues.values(), drainMs, this.scheduler);
     await Promise.all([...this.runtimes.values()].map((runtime) => runtime.detach(drainMs)));
   }
 
