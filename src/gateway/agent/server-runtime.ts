@@ -23,6 +23,7 @@ import { settleWithin } from './settle-within.ts';
 import { ServerTally } from '../core/tally.ts';
 import { KillLedger } from '../core/kill-ledger.ts';
 import { alarmNeeded } from '../core/kill-followup.ts';
+import { statusPollDue } from '../core/status-poll.ts';
 import { ATTACH_RETRY_MS, askStatusAgain, attachStep } from '../core/attach.ts';
 import { ReportGate } from '../core/report-gate.ts';
 
@@ -58,8 +59,6 @@ export interface RuntimeOptions {
   /** Tells this gateway's tun devices from another's on the same host (`names.ts`). */
   deviceTag?: string | undefined;
 }
-
-const STATUS_POLL_MS = 30_000;
 
 /** What `status` would say of a process that is gone: every stored session of it has ended. */
 const NO_CLIENTS: StatusSnapshot = { time: undefined, title: undefined, clients: [], globalStats: new Map(), skippedRows: 0 };
@@ -578,10 +577,8 @@ export class ServerRuntime {
   private pollStatus(): void {
     const connection = this.connection;
     const now = this.options.now();
-    // Often enough to see a session's traffic within its idle timeout, so idle exits are told apart.
-    const idleMs = (this.spec?.idleTimeoutSeconds ?? 0) * 1000;
-    const every = Math.max(1000, Math.min(this.options.statusPollMs ?? STATUS_POLL_MS, idleMs > 0 ? idleMs / 2 : Number.POSITIVE_INFINITY));
-    if (!connection?.isOpen || this.attaching || now - this.lastPoll < every) return;
+    const due = statusPollDue(now, this.lastPoll, { pollMs: this.options.statusPollMs, idleTimeoutSeconds: this.spec?.idleTimeoutSeconds ?? 0 });
+    if (!connection?.isOpen || this.attaching || !due) return;
     this.lastPoll = now;
     connection.status().then(
       (status) => this.tally.polled(status, connection.processStart ?? 0),
