@@ -227,7 +227,7 @@ async function connectedClient(rig: Rig, address: { ip: string; port: number }):
 
 const commandsLike = (management: FakeManagementServer | undefined, prefix: string): string[] => (management?.commands ?? []).filter((c) => c.startsWith(prefix));
 
-test('a crashed openvpn is restarted once the back-off has passed, not a tick before', async (t) => {
+test('a crashed openvpn is restarted once the back-off has passed, not a tick before; again twice as late', async (t) => {
   const rig = await startRig(t);
   await reported(rig, 'stable/ok');
   // Crash on a tick, so the back-off (1 s for a first failure) ends on one too.
@@ -242,6 +242,14 @@ test('a crashed openvpn is restarted once the back-off has passed, not a tick be
   await reported(rig, 'stable/degraded openvpn_restarted');
   await rig.clock.advance(10 * TICK_MS);
   assert.equal(rig.launcher.spawned.length, 2, 'the serving replacement is left alone');
+
+  // It dies again long before it counts as stable: the back-off doubles.
+  await rig.launcher.current.crash();
+  await reported(rig, 'stable/degraded openvpn_restarting');
+  await rig.clock.advance(2000 - 1);
+  assert.equal(rig.launcher.spawned.length, 2, 'no restart before the doubled back-off');
+  await rig.clock.advance(1);
+  assert.equal(rig.launcher.spawned.length, 3, 'restarted when the doubled back-off has passed');
 });
 
 test('after a crash the server is degraded for the window, then ok again', async (t) => {
