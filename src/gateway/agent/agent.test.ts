@@ -227,29 +227,28 @@ async function connectedClient(rig: Rig, address: { ip: string; port: number }):
 
 const commandsLike = (management: FakeManagementServer | undefined, prefix: string): string[] => (management?.commands ?? []).filter((c) => c.startsWith(prefix));
 
+/** Crashes the running openvpn (on a tick) and checks its replacement comes exactly when `backoffMs` has passed. */
+async function crashAndRestartAfter(rig: Rig, backoffMs: number): Promise<void> {
+  const before = rig.launcher.spawned.length;
+  await rig.launcher.current.crash();
+  await reported(rig, 'stable/degraded openvpn_restarting');
+  await rig.clock.advance(backoffMs - 1);
+  assert.equal(rig.launcher.spawned.length, before, `no restart before the ${backoffMs} ms back-off has passed`);
+  await rig.clock.advance(1);
+  assert.equal(rig.launcher.spawned.length, before + 1, `restarted when the ${backoffMs} ms back-off has passed`);
+  await reported(rig, 'stable/degraded openvpn_restarted');
+}
+
 test('a crashed openvpn is restarted once the back-off has passed, not a tick before; again twice as late', async (t) => {
   const rig = await startRig(t);
   await reported(rig, 'stable/ok');
   // Crash on a tick, so the back-off (1 s for a first failure) ends on one too.
   await rig.clock.advance(TICK_MS);
-  await rig.launcher.current.crash();
-  await reported(rig, 'stable/degraded openvpn_restarting');
-
-  await rig.clock.advance(1000 - 1);
-  assert.equal(rig.launcher.spawned.length, 1, 'no restart before the back-off has passed');
-  await rig.clock.advance(1);
-  assert.equal(rig.launcher.spawned.length, 2, 'restarted when the back-off has passed');
-  await reported(rig, 'stable/degraded openvpn_restarted');
+  await crashAndRestartAfter(rig, 1000);
   await rig.clock.advance(10 * TICK_MS);
   assert.equal(rig.launcher.spawned.length, 2, 'the serving replacement is left alone');
-
   // It dies again long before it counts as stable: the back-off doubles.
-  await rig.launcher.current.crash();
-  await reported(rig, 'stable/degraded openvpn_restarting');
-  await rig.clock.advance(2000 - 1);
-  assert.equal(rig.launcher.spawned.length, 2, 'no restart before the doubled back-off');
-  await rig.clock.advance(1);
-  assert.equal(rig.launcher.spawned.length, 3, 'restarted when the doubled back-off has passed');
+  await crashAndRestartAfter(rig, 2000);
 });
 
 test('after a crash the server is degraded for the window, then ok again', async (t) => {
@@ -257,10 +256,7 @@ test('after a crash the server is degraded for the window, then ok again', async
   const rig = await startRig(t, { degradedForMs });
   await reported(rig, 'stable/ok');
   await rig.clock.advance(TICK_MS);
-  await rig.launcher.current.crash();
-  await reported(rig, 'stable/degraded openvpn_restarting');
-  await rig.clock.advance(1000);
-  await reported(rig, 'stable/degraded openvpn_restarted');
+  await crashAndRestartAfter(rig, 1000);
 
   // The window counts from the replacement serving, which happened at the restart tick.
   await rig.clock.advance(degradedForMs - TICK_MS);
