@@ -32,7 +32,8 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 50
     const value = probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await settle(1);
+    // A short real pause rather than a spin: the socket's peer is in this process too.
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 
