@@ -4,6 +4,8 @@ import { ServerRuntime, type RuntimeOptions } from './server-runtime.ts';
 import { GatewayMeter } from './meter.ts';
 import { settleWithin } from './settle-within.ts';
 import { removeStrayServers } from './stray-servers.ts';
+import { systemScheduler, type Cancel, type Scheduler } from './clock.ts';
+import { systemLauncher } from './openvpn-launcher.ts';
 
 const TICK_MS = 250;
 /** How often changed figures go to the control plane, at most. */
@@ -17,7 +19,8 @@ const METRICS_REPORT_MS = 2000;
 export class GatewayAgent {
   private readonly runtimes = new Map<string, ServerRuntime>();
   private readonly queues = new Map<string, Promise<void>>();
-  private ticker: NodeJS.Timeout | undefined;
+  private stopTicking: Cancel | undefined;
+  private readonly scheduler: Scheduler;
   private readonly meter: GatewayMeter;
   private lastReport = 0;
   private detached = false;
@@ -28,6 +31,7 @@ export class GatewayAgent {
     private readonly log: Logger,
   ) {
     this.meter = new GatewayMeter(options.gatewayName ?? 'local', options.now());
+    this.scheduler = options.scheduler ?? systemScheduler;
   }
 
   async start(): Promise<void> {
@@ -40,11 +44,10 @@ export class GatewayAgent {
     });
     await this.removeStrays(keep);
     await Promise.all(serverIds.map((serverId) => this.enqueue(serverId, () => this.apply(serverId))));
-    this.ticker = setInterval(() => {
+    this.stopTicking = this.scheduler.every(TICK_MS, () => {
       for (const runtime of this.runtimes.values()) runtime.tick();
       this.reportMetrics();
-    }, TICK_MS);
-    this.ticker.unref();
+    });
   }
 
   /**
@@ -53,9 +56,9 @@ export class GatewayAgent {
    */
   async detach(drainMs = 2000): Promise<void> {
     this.detached = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.stopTicking?.();
     // A server start under way would otherwise attach after its runtime was detached.
-    await settleWithin(this.queues.values(), drainMs);
+    await settleWithin(this.queues.values(), drainMs, this.scheduler);
     await Promise.all([...this.runtimes.values()].map((runtime) => runtime.detach(drainMs)));
   }
 
@@ -121,7 +124,7 @@ export class GatewayAgent {
   /** Servers no longer placed here go, and a deletion that waited for this agent is finished. */
   private async removeStrays(keep: (serverId: string) => boolean): Promise<void> {
     const warn = (what: string) => (error: unknown) => this.log.warn({ err: error }, what);
-    const removed = await removeStrayServers(this.options.gatewayDir, keep, this.log).catch(warn('removing servers deleted while the agent was away failed'));
+    const removed = await removeStrayServers(this.options.gatewayDir, this.options.launcher ?? systemLauncher, keep, this.log).catch(warn('removing servers deleted while the agent was away failed'));
     await Promise.all((removed ?? []).map((serverId) => this.channel.request({ type: 'server_stopped', serverId }).catch(warn('reporting a removed server failed'))));
   }
 

@@ -8,7 +8,9 @@ import type { StatusSnapshot } from '../core/status.ts';
 import { CrashWindow, healthReport } from '../core/health.ts';
 import { endTimeOf, parseLogHistory, type LogLine } from '../core/session-end.ts';
 import { ManagementConnection, type AuthDecision } from '../io/management-connection.ts';
-import { OpenVpnProcess, readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
+import { readPidFile, removePidFile, writePidFile } from '../io/openvpn-process.ts';
+import { systemLauncher, type OpenVpnLauncher, type RunningOpenVpn } from './openvpn-launcher.ts';
+import { systemScheduler, type Cancel, type Scheduler } from './clock.ts';
 import { parseCidr } from '../openvpn-config.ts';
 import { deviceName } from '../dataplane/names.ts';
 import { readDevice, readRevision, removeServerFiles, restrictSocket, serverPaths, writeCrl, writeServerFiles, type ServerPaths, type TestTimers } from './server-files.ts';
@@ -20,6 +22,8 @@ import { endUnansweredAttempts } from './unanswered.ts';
 import { settleWithin } from './settle-within.ts';
 import { ServerTally } from '../core/tally.ts';
 import { KillLedger } from '../core/kill-ledger.ts';
+import { alarmNeeded } from '../core/kill-followup.ts';
+import { statusPollDue } from '../core/status-poll.ts';
 import { ATTACH_RETRY_MS, askStatusAgain, attachStep } from '../core/attach.ts';
 import { ReportGate } from '../core/report-gate.ts';
 
@@ -35,6 +39,10 @@ export interface RuntimeOptions {
   /** The host's data plane; absent with `--dataplane none` (routes are then only pushed). */
   dataplane?: DataPlaneHost | undefined;
   traffic?: TrafficTimers;
+  /** Every timer and wait of the runtime (and its agent's tick); Node's timers when absent. */
+  scheduler?: Scheduler | undefined;
+  /** Starts and adopts `openvpn`; the real binary when absent. */
+  launcher?: OpenVpnLauncher | undefined;
   /** This gateway's name in its metrics (`local` inside `sluice serve`). */
   gatewayName?: string;
   /** How often changed metrics go to the control plane, at most (ms). */
@@ -52,8 +60,6 @@ export interface RuntimeOptions {
   deviceTag?: string | undefined;
 }
 
-const STATUS_POLL_MS = 30_000;
-
 /** What `status` would say of a process that is gone: every stored session of it has ended. */
 const NO_CLIENTS: StatusSnapshot = { time: undefined, title: undefined, clients: [], globalStats: new Map(), skippedRows: 0 };
 
@@ -68,7 +74,9 @@ export class ServerRuntime {
   private readonly policy: SupervisorPolicy;
   private readonly paths: ServerPaths;
   private spec: ServerSpec | undefined;
-  private process: OpenVpnProcess | undefined;
+  private process: RunningOpenVpn | undefined;
+  private readonly scheduler: Scheduler;
+  private readonly launcher: OpenVpnLauncher;
   private connection: ManagementConnection | undefined;
   /** Kills sent to the current process, with why they were asked for. */
   private readonly kills = new KillLedger();
@@ -88,8 +96,8 @@ export class ServerRuntime {
   private killAgain = false;
   /** Kills sent straight from a notice, still awaiting OpenVPN's answer (drained on detach). */
   private readonly directKills = new Set<Promise<void>>();
-  /** Fires when the next `kill IP:port` follow-up is due. */
-  private followUpTimer: NodeJS.Timeout | undefined;
+  /** Fires when the next `kill IP:port` follow-up is due (`followUpAt`). */
+  private cancelFollowUp: Cancel | undefined;
   private followUpAt: number | undefined;
   private savedEpoch: number | undefined;
   private lastSpawnError: string | undefined;
@@ -112,6 +120,8 @@ export class ServerRuntime {
     private readonly tally: ServerTally = new ServerTally(),
   ) {
     this.policy = { ...defaultPolicy, ...options.policy };
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.launcher = options.launcher ?? systemLauncher;
     this.paths = serverPaths(options.gatewayDir, serverId);
     this.lastSeen = new LastSeenMark(this.paths.lastSeen);
     this.device = deviceName(serverId, options.deviceTag);
@@ -135,12 +145,12 @@ export class ServerRuntime {
     await this.dataplane?.configure(spec);
     // A process started by an earlier Sluice with an unnamed tun device cannot be filtered: restart it.
     const adoptable = existsSync(this.paths.pidFile) && readRevision(this.paths) === spec.revision && readDevice(this.paths) === this.device;
-    const adopted = adoptable ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
+    const adopted = adoptable ? await this.launcher.adopt(this.paths.pidFile) : undefined;
     if (adopted) {
       writeCrl(this.paths, spec.crlPem);
       this.dispatch({ type: 'start' }, false);
-      this.track(adopted.process);
-      this.dispatch({ type: 'adopted', pid: adopted.process.pid });
+      this.track(adopted);
+      this.dispatch({ type: 'adopted', pid: adopted.pid });
       return;
     }
     await this.stopStray();
@@ -183,7 +193,7 @@ export class ServerRuntime {
    */
   async detach(drainMs = 2000): Promise<void> {
     this.inert = true;
-    await settleWithin([...this.sessionChains.values(), this.killPass, ...this.directKills], drainMs);
+    await settleWithin([...this.sessionChains.values(), this.killPass, ...this.directKills], drainMs, this.scheduler);
     if (this.connection?.isOpen) this.lastSeen.touch(this.options.now(), true);
     this.clearFollowUpTimer();
     this.connection?.close();
@@ -263,11 +273,11 @@ export class ServerRuntime {
     const delay = connection.followUpDelayMs();
     if (delay === undefined || this.connection !== connection || this.inert) return;
     const at = this.options.now() + delay;
-    if (this.followUpTimer !== undefined && this.followUpAt !== undefined && this.followUpAt <= at) return;
+    if (!alarmNeeded(this.followUpAt, at)) return;
     this.clearFollowUpTimer();
     this.followUpAt = at;
-    this.followUpTimer = setTimeout(() => {
-      this.followUpTimer = this.followUpAt = undefined;
+    this.cancelFollowUp = this.scheduler.after(delay, () => {
+      this.cancelFollowUp = this.followUpAt = undefined;
       if (this.connection !== connection || !connection.isOpen) return;
       connection.sendFollowUps().then(
         (sent) => {
@@ -276,13 +286,12 @@ export class ServerRuntime {
         },
         (error: unknown) => this.log.info({ serverId: this.serverId, err: error }, 'follow-up kill failed'),
       );
-    }, delay);
-    this.followUpTimer.unref();
+    });
   }
 
   private clearFollowUpTimer(): void {
-    if (this.followUpTimer !== undefined) clearTimeout(this.followUpTimer);
-    this.followUpTimer = this.followUpAt = undefined;
+    this.cancelFollowUp?.();
+    this.cancelFollowUp = this.followUpAt = undefined;
   }
 
   /**
@@ -332,7 +341,7 @@ export class ServerRuntime {
     this.spawnedBefore = true;
     // A new process runs what this version renders (e.g. its keepalive), not an older rendering.
     if (this.spec) this.writeFiles(this.spec);
-    const process = await OpenVpnProcess.spawn({
+    const process = await this.launcher.spawn({
       binary: this.options.openvpnBinary,
       configPath: this.paths.config,
       extraArgs: this.options.extraArgs,
@@ -347,7 +356,7 @@ export class ServerRuntime {
     this.dispatch({ type: 'spawned', pid: process.pid });
   }
 
-  private track(process: OpenVpnProcess): void {
+  private track(process: RunningOpenVpn): void {
     this.process = process;
     this.spawnedBefore = true;
     void process.exited.then((exit) => {
@@ -413,12 +422,12 @@ export class ServerRuntime {
       // Detached while connecting: an open socket nobody owns would keep the process alive.
       if (connection && this.inert) connection.close();
       else if (connection) return connection;
-      await new Promise((resolve) => setTimeout(resolve, ATTACH_RETRY_MS));
+      await this.scheduler.sleep(ATTACH_RETRY_MS);
     }
   }
 
   private async tryConnect(): Promise<ManagementConnection | undefined> {
-    const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000, killGraceMs: this.options.killGraceMs });
+    const connection = new ManagementConnection({ socketPath: this.paths.socket, connectTimeoutMs: 2000, killGraceMs: this.options.killGraceMs, clock: { now: this.options.now } });
     try {
       await connection.connect();
       return connection;
@@ -435,7 +444,7 @@ export class ServerRuntime {
         return await connection.status();
       } catch (error) {
         if (!askStatusAgain(attempt, connection.isOpen)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, ATTACH_RETRY_MS));
+        await this.scheduler.sleep(ATTACH_RETRY_MS);
       }
     }
   }
@@ -568,10 +577,8 @@ export class ServerRuntime {
   private pollStatus(): void {
     const connection = this.connection;
     const now = this.options.now();
-    // Often enough to see a session's traffic within its idle timeout, so idle exits are told apart.
-    const idleMs = (this.spec?.idleTimeoutSeconds ?? 0) * 1000;
-    const every = Math.max(1000, Math.min(this.options.statusPollMs ?? STATUS_POLL_MS, idleMs > 0 ? idleMs / 2 : Number.POSITIVE_INFINITY));
-    if (!connection?.isOpen || this.attaching || now - this.lastPoll < every) return;
+    const due = statusPollDue(now, this.lastPoll, { pollMs: this.options.statusPollMs, idleTimeoutSeconds: this.spec?.idleTimeoutSeconds ?? 0 });
+    if (!connection?.isOpen || this.attaching || !due) return;
     this.lastPoll = now;
     connection.status().then(
       (status) => this.tally.polled(status, connection.processStart ?? 0),
@@ -589,8 +596,8 @@ export class ServerRuntime {
 
   /** A process that outlived a removed server or a changed revision is not ours to keep. */
   private async stopStray(): Promise<void> {
-    const stray = existsSync(this.paths.pidFile) ? await OpenVpnProcess.adopt(this.paths.pidFile) : undefined;
-    if (stray) await stray.process.stop(this.policy.stopTimeoutMs);
+    const stray = existsSync(this.paths.pidFile) ? await this.launcher.adopt(this.paths.pidFile) : undefined;
+    if (stray) await stray.stop(this.policy.stopTimeoutMs);
     removePidFile(this.paths.pidFile);
   }
 

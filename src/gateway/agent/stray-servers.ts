@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { OpenVpnProcess } from '../io/openvpn-process.ts';
+import type { OpenVpnLauncher } from './openvpn-launcher.ts';
 import { removeServerFiles, serverPaths } from './server-files.ts';
 
 /**
@@ -10,16 +10,16 @@ import { removeServerFiles, serverPaths } from './server-files.ts';
  * directory the control plane no longer lists has its OpenVPN stopped and its files removed.
  * Returns the ids of the servers it removed.
  */
-export async function removeStrayServers(gatewayDir: string, keep: (serverId: string) => boolean, log: Logger): Promise<string[]> {
+export async function removeStrayServers(gatewayDir: string, launcher: OpenVpnLauncher, keep: (serverId: string) => boolean, log: Logger): Promise<string[]> {
   const removed: string[] = [];
   for (const serverId of serverDirs(gatewayDir)) {
     if (keep(serverId)) continue;
     const paths = serverPaths(gatewayDir, serverId);
     // Adopted only if the pid still is an openvpn started with this server's config.
-    const adopted = await OpenVpnProcess.adopt(paths.pidFile);
-    if (adopted) await adopted.process.stop();
+    const adopted = await launcher.adopt(paths.pidFile);
+    if (adopted) await adopted.stop();
     removeServerFiles(paths);
-    log.info({ serverId, stoppedPid: adopted?.pidFile.pid }, 'removed a server no longer placed here (deleted or moved while the agent was away)');
+    log.info({ serverId, stoppedPid: adopted?.pid }, 'removed a server no longer placed here (deleted or moved while the agent was away)');
     removed.push(serverId);
   }
   return removed;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementCore } from './management-core.ts';
+import { alarmNeeded } from './kill-followup.ts';
 import { killableAddress, killRealAddress } from './commands.ts';
 import { CommandEncodingError } from './errors.ts';
 import { connectText, disconnectText, establishedText } from '../../../test/support/management-transcript.ts';
@@ -113,4 +114,11 @@ test('sessions known only from `status` (begun before the agent attached) get th
   assert.equal(core.tracker.realAddressOf(6), '198.18.0.2:42004');
   assert.equal(core.halted(7, 300), 500);
   assert.deepEqual(lines(core, 500), ['kill 198.18.0.2:42007']);
+});
+
+test('the follow-up alarm is set again only for an earlier follow-up', () => {
+  assert.equal(alarmNeeded(undefined, 5000), true, 'none armed');
+  assert.equal(alarmNeeded(5000, 4999), true, 'an earlier one');
+  assert.equal(alarmNeeded(5000, 5000), false, 'the same time: the armed alarm serves it');
+  assert.equal(alarmNeeded(5000, 6000), false, 'a later one is found when the alarm fires');
 });

@@ -32,6 +32,12 @@ export interface FollowUp {
   command: EncodedCommand;
 }
 
+/**
+ * Whether the shell's one alarm, armed for `armedAt` (or not armed), must be set again for a
+ * follow-up due at `dueAt`: only an earlier one needs it; a later one is found when the alarm fires.
+ */
+export const alarmNeeded = (armedAt: number | undefined, dueAt: number): boolean => armedAt === undefined || dueAt < armedAt;
+
 export class KillFollowUps {
   private readonly pending = new Map<string, Pending>();
 
