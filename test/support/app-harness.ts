@@ -64,7 +64,7 @@ export async function startHarness(dialect: TestDialect, options: HarnessOptions
       gatewayCalls.push(`deleted ${id}`);
       void finishVpnServerDeletion(ctx, id);
     },
-    clientIntent: (serverId, client) => gatewayCalls.push(`intent ${serverId} ${client.id}`),
+    clientIntents: (serverId, clients) => gatewayCalls.push(...clients.map((client) => `intent ${serverId} ${client.id}`)),
     gatewayRevoked: (gatewayId) => gatewayCalls.push(`revoked ${gatewayId}`),
   };
   const ctx: DomainContext = { store, clock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
