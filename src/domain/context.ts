@@ -11,10 +11,11 @@ export interface GatewayPort {
   serverChanged(serverId: string): void;
   serverDeleted(serverId: string): void;
   /**
-   * A disconnect or delete of a live session was committed; `client` is the record as written
-   * (session key, intent, cause), so the gateway can end the session without asking back.
+   * Disconnects or deletes of live sessions were committed; `clients` are the records as written
+   * (session key, intent, cause), so the gateway can end the sessions without asking back. One
+   * call per commit: a bulk disconnect reaches the agent as one notice, not one per session.
    */
-  clientIntent(serverId: string, client: VpnClient): void;
+  clientIntents(serverId: string, clients: readonly VpnClient[]): void;
   /** A gateway's credential was revoked: its live connection, if any, ends at once. */
   gatewayRevoked(gatewayId: string): void;
 }

@@ -138,10 +138,10 @@ export class GatewayLink implements ControlPlaneChannel, GatewayPort {
     this.revocationListener?.(gatewayId);
   }
 
-  /** The intent travels with the notice: the agent kills as soon as it is committed. */
-  clientIntent(serverId: string, client: VpnClient): void {
-    if (client.intent === null) return;
-    this.tell({ type: 'kill_requested', serverId, kills: [{ sessionKey: client.sessionKey, ...killOf(client) }] });
+  /** The intents travel with the notice: the agent kills as soon as they are committed. */
+  clientIntents(serverId: string, clients: readonly VpnClient[]): void {
+    const kills = clients.filter((c) => c.intent !== null).map((c) => ({ sessionKey: c.sessionKey, ...killOf(c) }));
+    if (kills.length > 0) this.tell({ type: 'kill_requested', serverId, kills });
   }
 
   /** The embedded agent's requests: it runs the servers placed on no registered gateway. */

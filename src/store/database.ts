@@ -37,11 +37,11 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
-/** Hears the kind (select, insert, update, delete, other) and duration in ms of every query. */
-export type QueryObserver = (kind: string, ms: number) => void;
+/** Hears the kind (select, insert, update, delete, other), duration in ms and text of every query. */
+export type QueryObserver = (kind: string, ms: number, text: string) => void;
 
 const QUERY_KINDS: Record<string, string> = { SelectQueryNode: 'select', InsertQueryNode: 'insert', UpdateQueryNode: 'update', DeleteQueryNode: 'delete' };
-const queryLog = (observe: QueryObserver | undefined) => observe && ((event: LogEvent) => observe(QUERY_KINDS[event.query.query.kind] ?? 'other', event.queryDurationMillis));
+const queryLog = (observe: QueryObserver | undefined) => observe && ((event: LogEvent) => observe(QUERY_KINDS[event.query.query.kind] ?? 'other', event.queryDurationMillis, event.query.sql));
 
 export async function openStore(url: string, options: { poolSize?: number; observe?: QueryObserver } = {}): Promise<Store> {
   const log = queryLog(options.observe);

@@ -5,10 +5,11 @@ import type { VpnServerClientRow } from './schema.ts';
 import type { NewClientEvent } from './client-events.ts';
 
 /**
- * The bulk statements of group commit (domain/clients/ingest.ts): one statement per table and
- * batch whatever its size, each with a fixed text (the rows travel as one JSON parameter), so
- * SQLite prepares each once and PostgreSQL parses one statement per batch instead of one per row.
- * The two dialects differ only in how a JSON array becomes rows.
+ * The bulk statements of group commit (domain/clients/ingest.ts) and of bulk disconnects
+ * (domain/clients/lifecycle.ts): one statement per table and batch whatever its size, each with a
+ * fixed text (the rows travel as one JSON parameter), so SQLite prepares each once and PostgreSQL
+ * parses one statement per batch instead of one per row. The two dialects differ only in how a
+ * JSON array becomes rows.
  */
 
 /** Columns a session's end changes; the rest of the record stays as it is. */
@@ -22,14 +23,19 @@ export interface EndedRow {
   intent: string | null;
 }
 
+/** `column in (…the strings of one JSON array…)`: one parameter whatever the number of values. */
+function inJsonArray(dialect: DialectName, column: string, values: readonly string[]) {
+  const data = JSON.stringify(values);
+  return dialect === 'postgres'
+    ? sql`${sql.ref(column)} in (select json_array_elements_text(${data}::json))`
+    : sql`${sql.ref(column)} in (select value from json_each(${data}))`;
+}
+
 /** Records of these session keys, locked against concurrent writers until the batch commits (PostgreSQL). */
 export async function clientsOfSessions(db: Executor, dialect: DialectName, serverId: string, sessionKeys: readonly string[]): Promise<VpnServerClientRow[]> {
   if (sessionKeys.length === 0) return [];
-  const keys = JSON.stringify(sessionKeys);
-  const query =
-    dialect === 'postgres'
-      ? sql<VpnServerClientRow>`select * from vpn_server_clients where vpn_server_id = ${serverId} and session_key in (select json_array_elements_text(${keys}::json)) for update`
-      : sql<VpnServerClientRow>`select * from vpn_server_clients where vpn_server_id = ${serverId} and session_key in (select value from json_each(${keys}))`;
+  const lock = dialect === 'postgres' ? sql` for update` : sql``;
+  const query = sql<VpnServerClientRow>`select * from vpn_server_clients where vpn_server_id = ${serverId} and ${inJsonArray(dialect, 'session_key', sessionKeys)}${lock}`;
   return (await query.execute(db)).rows;
 }
 
@@ -85,12 +91,22 @@ export async function endClientRows(db: Executor, dialect: DialectName, rows: re
 
 export async function deleteClientRows(db: Executor, dialect: DialectName, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  const data = JSON.stringify(ids);
-  const query =
-    dialect === 'postgres'
-      ? sql`delete from vpn_server_clients where id in (select json_array_elements_text(${data}::json))`
-      : sql`delete from vpn_server_clients where id in (select value from json_each(${data}))`;
-  await query.execute(db);
+  await sql`delete from vpn_server_clients where ${inJsonArray(dialect, 'id', ids)}`.execute(db);
+}
+
+/** The intent columns a disconnect request sets, the same for every record it names. */
+export interface IntentColumns {
+  intent: string;
+  intent_at: number;
+  intent_by: string | null;
+  intent_cause: string | null;
+}
+
+/** Sets these records' intent in one statement; the rest of each record stays as it is. */
+export async function setClientIntents(db: Executor, dialect: DialectName, ids: readonly string[], intent: IntentColumns): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`update vpn_server_clients set intent = ${intent.intent}, intent_at = ${intent.intent_at}, intent_by = ${intent.intent_by},
+      intent_cause = ${intent.intent_cause} where ${inJsonArray(dialect, 'id', ids)}`.execute(db);
 }
 
 /** Appends events in the order given: their sequence numbers follow it. */

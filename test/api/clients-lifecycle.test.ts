@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { recordEnded, recordEstablished, sweepExpiredClients } from '../../src/domain/clients/lifecycle.ts';
+import { applySessionFacts } from '../../src/domain/clients/ingest.ts';
 import { testDialects } from '../support/dialects.ts';
 import { json, startHarness } from '../support/app-harness.ts';
 
@@ -70,6 +71,50 @@ for (const dialect of testDialects()) {
         assert.deepEqual(left.map((r) => r.id), [b.id], 'the deleted session is gone once it ended');
         const filtered = json<{ clients: { id: string }[] }>(await h.call('GET', `/v1/vpn_servers/${server.id}/clients?status=connected&username=alice`));
         assert.deepEqual(filtered.clients.map((x) => x.id), [b.id]);
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('a bulk disconnect of hundreds of sessions writes one intent and one event per session and one notice', async () => {
+      const h = await startHarness(dialect);
+      try {
+        const server = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { client_ip_pool: '10.50.0.0/16', client_authentication: [{ method: 'username' }] } }));
+        const count = 300;
+        const facts = Array.from({ length: count + 2 }, (_, n) => ({ kind: 'established' as const, session: { ...session(n, h.clock.now() + n, n === count ? 'bob' : 'alice') } }));
+        const records = await applySessionFacts(h.ctx, server.id, facts);
+        const [bob, deleted] = [records[count], records[count + 1]];
+        assert.ok(bob && deleted);
+        assert.equal((await h.call('DELETE', `/v1/vpn_servers/${server.id}/clients/${deleted.id}`)).statusCode, 202);
+        const alices = records.slice(0, count).map((r) => r?.id ?? '');
+        const notices: number[] = [];
+        const port = h.ctx.gateway;
+        const clientIntents = port.clientIntents.bind(port);
+        port.clientIntents = (serverId, clients) => {
+          notices.push(clients.length);
+          clientIntents(serverId, clients);
+        };
+        const disconnect = async () =>
+          json<{ clients: { id: string; result: string }[] }>(await h.call('POST', `/v1/vpn_servers/${server.id}/clients/disconnect`, { body: { username: 'alice' } })).clients;
+        const first = await disconnect();
+        assert.deepEqual(first.map((r) => r.id).sort(), [...alices].sort(), 'every live session of alice, not the deleted one nor bob');
+        assert.ok(first.every((r) => r.result === 'accepted'));
+        const second = await disconnect();
+        assert.ok(second.length === count && second.every((r) => r.result === 'accepted'), 'asking again is accepted and changes nothing');
+        assert.deepEqual(notices, [count, count], 'each request reaches the gateway as one notice');
+        for (const id of alices) assert.ok(h.gatewayCalls.includes(`intent ${server.id} ${id}`));
+
+        const rows = await h.store.db.selectFrom('vpn_server_clients').select(['id', 'intent', 'intent_at', 'intent_by', 'intent_cause']).where('id', 'in', alices).execute();
+        assert.equal(rows.length, count);
+        const intentAt = rows[0]?.intent_at;
+        assert.ok(rows.every((r) => r.intent === 'disconnect' && r.intent_cause === 'operator' && r.intent_at === intentAt && r.intent_by === rows[0]?.intent_by && r.intent_by !== null));
+        assert.equal((await h.store.db.selectFrom('vpn_server_clients').select('intent').where('id', '=', bob.id).executeTakeFirstOrThrow()).intent, null);
+        const events = await h.store.db.selectFrom('client_events').select(['client_id', 'actor', 'data', 'at']).where('type', '=', 'disconnect_requested').execute();
+        assert.equal(events.length, count, 'one event per session, none for the repeated request');
+        assert.deepEqual(events.map((e) => e.client_id).sort(), [...alices].sort());
+        const links = new Set(events.map((e) => (JSON.parse(e.data) as { audit_event_id?: string }).audit_event_id));
+        assert.equal(links.size, 1, 'every event links the one audited request');
+        assert.ok(events.every((e) => e.actor === rows[0]?.intent_by && e.at === intentAt));
       } finally {
         await h.close();
       }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testDialects } from '../support/dialects.ts';
-import { ADMIN_KEY, json, startHarness, type Harness } from '../support/app-harness.ts';
+import { testDialects, type TestDialect } from '../support/dialects.ts';
+import { ADMIN_KEY, json, startHarness as startAppHarness, type Harness } from '../support/app-harness.ts';
 import type { ErrorBody } from '../../src/server/errors.ts';
 
 interface Pair {
@@ -15,8 +15,13 @@ const login = async (h: Harness, apikey = ADMIN_KEY): Promise<Pair> => json<Pair
 const refresh = (h: Harness, token: string) => grant(h, { grant_type: 'refresh_token', refresh_token: token });
 const me = async (h: Harness, token: string): Promise<number> => (await h.call('GET', '/identity/me', { token })).statusCode;
 
-for (const dialect of testDialects()) {
-  describe(`tokens (${dialect})`, () => {
+// With no principal cache every request reads the store; with `sluice serve`'s (2 s) a revoked
+// token must be refused just as at once: the cache is dropped when its sign-in or user changes.
+const variants = testDialects().flatMap((dialect) => [0, 2000].map((principalCacheMs) => ({ dialect, principalCacheMs })));
+
+for (const { dialect, principalCacheMs } of variants) {
+  const startHarness = (d: TestDialect) => startAppHarness(d, { principalCacheMs });
+  describe(`tokens (${dialect}, principal cache ${principalCacheMs} ms)`, () => {
     test('a refresh token works once; replaying it revokes its whole family', async () => {
       const h = await startHarness(dialect);
       try {
@@ -52,6 +57,21 @@ for (const dialect of testDialects()) {
         assert.equal((await refresh(h, session.refresh_token)).statusCode, 400);
         assert.equal(await me(h, other.access_token), 200);
         assert.equal((await h.call('POST', '/identity/logout', { token: null })).statusCode, 401);
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('deleting an API key refuses the tokens it was exchanged for at once', async () => {
+      const h = await startHarness(dialect);
+      try {
+        const user = json<{ id: string }>(await h.call('POST', '/v1/users', { body: { name: 'dave', roles: [{ role: 'Viewer' }] } }));
+        const key = json<{ id: string; apikey: string }>(await h.call('POST', `/v1/users/${user.id}/api_keys`, { body: { name: 'k' } }));
+        const session = await login(h, key.apikey);
+        assert.equal(await me(h, session.access_token), 200);
+        assert.equal((await h.call('DELETE', `/v1/users/${user.id}/api_keys/${key.id}`)).statusCode, 202);
+        assert.equal(await me(h, session.access_token), 401);
+        assert.equal((await refresh(h, session.refresh_token)).statusCode, 400);
       } finally {
         await h.close();
       }

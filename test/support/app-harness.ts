@@ -9,7 +9,7 @@ import { IdentityService } from '../../src/domain/identity/service.ts';
 import { TokenSigner } from '../../src/domain/identity/tokens.ts';
 import { ChangeBus } from '../../src/domain/events/bus.ts';
 import { finishVpnServerDeletion } from '../../src/domain/vpn-servers/service.ts';
-import { openStore, type Store } from '../../src/store/database.ts';
+import { openStore, type QueryObserver, type Store } from '../../src/store/database.ts';
 import type { DomainContext, GatewayPort } from '../../src/domain/context.ts';
 import type { Role } from '../../src/domain/identity/roles.ts';
 import { freshDatabase, type TestDialect } from './dialects.ts';
@@ -49,13 +49,17 @@ export interface Harness {
 export interface HarnessOptions {
   publicUrl?: string;
   limits?: Partial<LimitsConfig>;
+  /** How long a checked token's principal is reused (0: every request reads the store). */
+  principalCacheMs?: number;
+  /** Hears every query the store runs. */
+  observe?: QueryObserver;
 }
 
 /** The real app, in process, over a fresh real database of the dialect; requests go through inject(). */
 export async function startHarness(dialect: TestDialect, options: HarnessOptions = {}): Promise<Harness> {
   const database = await freshDatabase(dialect);
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-data-'));
-  const store = await openStore(database.url);
+  const store = await openStore(database.url, options.observe ? { observe: options.observe } : {});
   const clock = new ManualClock();
   const gatewayCalls: string[] = [];
   const gateway: GatewayPort = {
@@ -64,14 +68,14 @@ export async function startHarness(dialect: TestDialect, options: HarnessOptions
       gatewayCalls.push(`deleted ${id}`);
       void finishVpnServerDeletion(ctx, id);
     },
-    clientIntent: (serverId, client) => gatewayCalls.push(`intent ${serverId} ${client.id}`),
+    clientIntents: (serverId, clients) => gatewayCalls.push(...clients.map((client) => `intent ${serverId} ${client.id}`)),
     gatewayRevoked: (gatewayId) => gatewayCalls.push(`revoked ${gatewayId}`),
   };
   const ctx: DomainContext = { store, clock, bus: new ChangeBus(), gateway, accountId: await ensureAccountId(store.db) };
   const masterKey = new Uint8Array(32).fill(7);
   const identity = new IdentityService(ctx, new TokenSigner(new Uint8Array(32).fill(9), { access: 3600, refresh: 86_400 }), {
     passcodeTtlSeconds: 300,
-    principalCacheMs: 0,
+    principalCacheMs: options.principalCacheMs ?? 0,
     vpnAuthLimits: { user: options.limits?.vpnAuthUser ?? DEFAULT_LIMITS.vpnAuthUser, address: options.limits?.vpnAuthAddress ?? DEFAULT_LIMITS.vpnAuthAddress },
   });
   const certificates = new CertificateService(ctx, masterKey);

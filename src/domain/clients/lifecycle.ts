@@ -9,6 +9,7 @@ import {
   type ClientFilter,
 } from '../../store/clients.ts';
 import { appendClientEvents, deleteClientEventsBefore, type NewClientEvent } from '../../store/client-events.ts';
+import { insertClientEvents, setClientIntents } from '../../store/session-batch.ts';
 import { applySessionFacts } from './ingest.ts';
 import { notFound } from '../../errors/catalogue.ts';
 import type { Actor, DomainContext } from '../context.ts';
@@ -63,19 +64,16 @@ export async function recordEnded(ctx: DomainContext, serverId: string, session:
 
 export type IntentOutcome = 'accepted' | 'already_disconnected';
 
+export interface BulkResult {
+  client: VpnClient;
+  outcome: IntentOutcome;
+}
+
 /** Records the wish to disconnect before answering, so it survives a restart of either side. */
 export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<IntentOutcome> {
-  const now = ctx.clock.now();
-  const { outcome, client } = await inTransaction(ctx.store.db, async (trx) => {
-    const marked = await markDisconnect(trx, await requireVisibleClient(trx, serverId, clientId), now, actor, origin);
-    if (marked.outcome === 'accepted') await announceIntent(ctx, trx, serverId);
-    return marked;
-  });
-  if (outcome === 'accepted') {
-    ctx.gateway.clientIntent(serverId, client);
-    ctx.bus.notify(serverId);
-  }
-  return outcome;
+  const [result] = await disconnectClients(ctx, serverId, async (trx) => [await requireVisibleClient(trx, serverId, clientId)], actor, origin);
+  if (!result) throw new Error(`client ${clientId} has no disconnect result`);
+  return result.outcome;
 }
 
 /**
@@ -86,14 +84,39 @@ function announceIntent(ctx: DomainContext, trx: Executor, serverId: string): Pr
   return ctx.store.changes.publish(trx, 'intents', serverId);
 }
 
-/** Writes the intent; returns the record as it now stands. */
-async function markDisconnect(trx: Executor, client: VpnClient, now: number, actor: Actor, origin: IntentOrigin): Promise<{ outcome: IntentOutcome; client: VpnClient }> {
-  if (client.status === 'disconnected') return { outcome: 'already_disconnected', client };
-  if (client.intent === 'disconnect') return { outcome: 'accepted', client };
-  const marked: VpnClient = { ...client, intent: 'disconnect', intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' };
-  await saveClient(trx, marked);
-  await appendClientEvents(trx, [event(client, 'disconnect_requested', now, actor, linkOf(origin))]);
-  return { outcome: 'accepted', client: marked };
+type DisconnectMark = Pick<VpnClient, 'intentAt' | 'intentBy' | 'intentCause'>;
+
+/** What a disconnect request does to one record, decided before anything is written. */
+function disconnectOf(client: VpnClient, mark: DisconnectMark): BulkResult & { changed: boolean } {
+  if (client.status === 'disconnected') return { outcome: 'already_disconnected', client, changed: false };
+  if (client.intent === 'disconnect') return { outcome: 'accepted', client, changed: false };
+  return { outcome: 'accepted', client: { ...client, intent: 'disconnect', ...mark }, changed: true };
+}
+
+/**
+ * Writes the disconnect intent of every record `select` finds in one transaction, with one
+ * statement per table however many there are, then hands the committed intents to the gateway
+ * in one notice. One result per record, in `select`'s order.
+ */
+async function disconnectClients(ctx: DomainContext, serverId: string, select: (trx: Executor) => Promise<VpnClient[]>, actor: Actor, origin: IntentOrigin): Promise<BulkResult[]> {
+  const now = ctx.clock.now();
+  const mark = { intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' } satisfies DisconnectMark;
+  const link = linkOf(origin);
+  const dialect = ctx.store.caps.name;
+  const results = await inTransaction(ctx.store.db, async (trx) => {
+    const planned = (await select(trx)).map((client) => disconnectOf(client, mark));
+    const changed = planned.filter((p) => p.changed).map((p) => p.client);
+    await setClientIntents(trx, dialect, changed.map((c) => c.id), { intent: 'disconnect', intent_at: now, intent_by: actor, intent_cause: mark.intentCause });
+    await insertClientEvents(trx, dialect, changed.map((c) => event(c, 'disconnect_requested', now, actor, link)));
+    if (planned.some((p) => p.outcome === 'accepted')) await announceIntent(ctx, trx, serverId);
+    return planned.map(({ outcome, client }) => ({ outcome, client }));
+  });
+  const accepted = results.filter((r) => r.outcome === 'accepted').map((r) => r.client);
+  if (accepted.length > 0) {
+    ctx.gateway.clientIntents(serverId, accepted);
+    ctx.bus.notify(serverId);
+  }
+  return results;
 }
 
 /** Delete: the record disappears for readers at once; a live session is ended by the gateway. */
@@ -113,28 +136,13 @@ export async function requestDelete(ctx: DomainContext, serverId: string, client
     await announceIntent(ctx, trx, serverId);
     return marked;
   });
-  if (live) ctx.gateway.clientIntent(serverId, live);
+  if (live) ctx.gateway.clientIntents(serverId, [live]);
   ctx.bus.notify(serverId);
-}
-
-export interface BulkResult {
-  client: VpnClient;
-  outcome: IntentOutcome;
 }
 
 /** Disconnects every connected session matching a username and/or common name, one result each. */
 export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor, origin: IntentOrigin = {}): Promise<BulkResult[]> {
-  const now = ctx.clock.now();
-  const results = await inTransaction(ctx.store.db, async (trx) => {
-    const matches = (await connectedClients(trx, serverId, filter)).filter(isVisible);
-    const out: BulkResult[] = [];
-    for (const client of matches) out.push(await markDisconnect(trx, client, now, actor, origin));
-    if (out.length > 0) await announceIntent(ctx, trx, serverId);
-    return out;
-  });
-  for (const r of results) if (r.outcome === 'accepted') ctx.gateway.clientIntent(serverId, r.client);
-  if (results.length > 0) ctx.bus.notify(serverId);
-  return results;
+  return disconnectClients(ctx, serverId, async (trx) => (await connectedClients(trx, serverId, filter)).filter(isVisible), actor, origin);
 }
 
 /** Connected sessions with an intent not yet carried out: what an (re)attached agent must do. */

@@ -169,9 +169,13 @@ export class IdentityService {
     await this.principalFor(claims).catch(() => {
       throw new SluiceError('invalid_api_key', 'the refresh token belongs to a disabled user, a deleted API key or an ended session', { name: 'refresh_token', type: 'field' });
     });
-    const pair = await this.families.rotate(claims);
-    this.forgetFamily(claims.familyId);
-    return pair;
+    // Forgotten whatever the outcome: a replayed refresh token ends the family, and its access
+    // tokens must be refused at once, not when the cached principal runs out.
+    try {
+      return await this.families.rotate(claims);
+    } finally {
+      this.forgetFamily(claims.familyId);
+    }
   }
 
   /** Ends the sign-in the access token belongs to: its refresh token and every access token of it. */
