@@ -2,7 +2,6 @@ import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
 import { inTransaction } from '../../store/database.ts';
 import {
   bindingsOf,
-  consumePasscode,
   deleteApiKeyRow,
   deleteUserRow,
   findApiKey,
@@ -31,6 +30,7 @@ import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import { findTokenFamily } from '../../store/token-families.ts';
 import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
 import { VpnAuthLockouts, type VpnAuthLimits } from './lockouts.ts';
+import { PasscodeSpending } from './passcode-spending.ts';
 import type { TokenClaims, TokenSigner } from './tokens.ts';
 
 export type { TokenPair } from './refresh-tokens.ts';
@@ -57,6 +57,8 @@ export class IdentityService {
   private readonly userChanges = new Set<(userId: string) => void>();
   /** Lockouts after failed VPN username authentications; lifted by an Administrator. */
   readonly lockouts: VpnAuthLockouts;
+  /** Concurrent VPN decisions spend their passcodes in one write. */
+  readonly passcodes: PasscodeSpending;
 
   constructor(
     private readonly ctx: DomainContext,
@@ -65,6 +67,7 @@ export class IdentityService {
   ) {
     this.families = new TokenFamilies(ctx, signer);
     this.lockouts = new VpnAuthLockouts(ctx, options.vpnAuthLimits ?? { user: null, address: null });
+    this.passcodes = new PasscodeSpending(ctx);
   }
 
   async createUser(name: string, bindings: RoleBinding[]): Promise<User> {
@@ -273,8 +276,8 @@ export class IdentityService {
   private async checkVpnCredentials(serverId: string, username: string, passcode: string, sessionKey: string | undefined): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
     const access = await this.vpnAccessOf(serverId, username);
     if (!access.ok) return access;
-    const spentOn = sessionKey === undefined ? undefined : { serverId, sessionKey };
-    const used = await consumePasscode(this.ctx.store.db, access.user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), spentOn);
+    const attempt = sessionKey === undefined ? undefined : { serverId, sessionKey };
+    const used = await this.passcodes.spend({ userId: access.user.id, hash: hashSecret(normalizePasscode(passcode)), now: this.ctx.clock.now(), attempt });
     return used ? { ok: true, userId: access.user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
   }
 
