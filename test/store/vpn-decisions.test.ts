@@ -32,11 +32,17 @@ for (const dialect of testDialects()) {
     const decide = (ctx: DomainContext, serverId: string, certSerial: string): Promise<VpnAuthDecision> =>
       authorizeVpnClient(ctx, h.identity, { serverId, username: undefined, password: undefined, reauth: false, sessionKey: undefined, certSerial });
 
-    test('a server update (certificate → username) counts for the next decision', async () => {
-      const ca = await newCa('update-ca');
+    /** A server taking certificates of a new CA, and one it lets in: a decision has read (and kept) its facts. */
+    const serverLettingIn = async (name: string) => {
+      const ca = await newCa(`${name}-ca`);
       const server = await newServer(ca.crn);
-      const cert = await newClientCert(ca.crn, 'alice');
+      const cert = await newClientCert(ca.crn, name);
       assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: true });
+      return { server, cert };
+    };
+
+    test('a server update (certificate → username) counts for the next decision', async () => {
+      const { server, cert } = await serverLettingIn('alice');
       await ok('PATCH', `/v1/vpn_servers/${server.id}`, { client_authentication: [{ method: 'username' }] }, { 'if-match': server.etag });
       assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: false, reason: 'user ID and passcode are required' });
     });
@@ -53,19 +59,13 @@ for (const dialect of testDialects()) {
     });
 
     test('a deleted server lets nobody in from the next decision on', async () => {
-      const ca = await newCa('delete-ca');
-      const server = await newServer(ca.crn);
-      const cert = await newClientCert(ca.crn, 'carol');
-      assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: true });
+      const { server, cert } = await serverLettingIn('carol');
       await ok('DELETE', `/v1/vpn_servers/${server.id}`);
       assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: false, reason: 'VPN server is being deleted' });
     });
 
     test('a revoked certificate is refused by the next decision', async () => {
-      const ca = await newCa('revoke-ca');
-      const server = await newServer(ca.crn);
-      const cert = await newClientCert(ca.crn, 'dave');
-      assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: true });
+      const { server, cert } = await serverLettingIn('dave');
       await ok('POST', `/v1/certificates/${cert.id}/revoke`, {});
       assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: false, reason: 'certificate is revoked' });
     });
