@@ -1,7 +1,10 @@
 export interface GroupCommitOptions {
   /** A batch is written once it holds this many requests… */
   maxBatch: number;
-  /** …or this long after its first request arrived, whichever comes first. */
+  /**
+   * …or this long after its first request arrived, whichever comes first. 0: as soon as the
+   * requests that arrived in the same turn of the event loop are in.
+   */
   maxDelayMs: number;
 }
 
@@ -19,7 +22,7 @@ interface Waiting<I, O> {
  */
 export class GroupCommit<I, O> {
   private waiting: Waiting<I, O>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private writing: Promise<void> | undefined;
   /** Batches written so far (for tests and benchmarks). */
   batches = 0;
@@ -35,13 +38,22 @@ export class GroupCommit<I, O> {
       this.waiting.push({ item, resolve, reject });
       if (this.writing) return; // written right after the batch in flight
       if (this.waiting.length >= this.options.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
+      else this.cancelTimer ??= this.schedule();
     });
   }
 
+  private schedule(): () => void {
+    if (this.options.maxDelayMs === 0) {
+      const immediate = setImmediate(() => this.flush());
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(() => this.flush(), this.options.maxDelayMs);
+    return () => clearTimeout(timer);
+  }
+
   private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     if (this.writing || this.waiting.length === 0) return;
     const batch = this.waiting.splice(0, this.options.maxBatch);
     this.writing = this.write(batch).finally(() => {
