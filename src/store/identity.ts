@@ -34,6 +34,30 @@ export async function findUserByName(db: Executor, name: string): Promise<User |
   return row ? toUser(row) : undefined;
 }
 
+/** A user with what a VPN decision asks of them: role bindings and whether they hold an API key. */
+export interface UserAccess {
+  user: User;
+  bindings: RoleBinding[];
+  hasApiKey: boolean;
+}
+
+/** The user of this name with their bindings and API key presence, in one round trip (a row per binding). */
+export async function findUserAccess(db: Executor, name: string): Promise<UserAccess | undefined> {
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('role_bindings as b', 'b.user_id', 'u.id')
+    .selectAll('u')
+    .select(['b.role', 'b.vpn_server_id'])
+    .select((eb) => eb.exists(eb.selectFrom('api_keys as k').select('k.id').whereRef('k.user_id', '=', 'u.id')).as('has_api_key'))
+    .where('u.name', '=', name)
+    .execute();
+  const [first] = rows;
+  if (!first) return undefined;
+  const bindings = rows.flatMap((r) => (r.role === null ? [] : [{ role: r.role as Role, vpnServerId: r.vpn_server_id }]));
+  // PostgreSQL answers a boolean, SQLite 0 or 1.
+  return { user: toUser(first), bindings, hasApiKey: Boolean(first.has_api_key) };
+}
+
 export async function listUsers(db: Executor): Promise<User[]> {
   return (await db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute()).map(toUser);
 }

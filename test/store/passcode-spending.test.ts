@@ -61,6 +61,19 @@ for (const dialect of testDialects()) {
       assert.equal(rightful.ok, true);
     });
 
+    test('the user, their role bindings and API keys read at once: role on this server and a key are both needed', async () => {
+      const elsewhere = json<{ id: string }>(await h.call('POST', '/v1/vpn_servers', { body: { port: 1390, client_ip_pool: '10.73.0.0/16', client_authentication: [{ method: 'username' }] } }));
+      const both = await h.identity.createUser('vpn-two-roles', [{ role: 'VPNClient', vpnServerId: elsewhere.id }, { role: 'VPNClient', vpnServerId: serverId }]);
+      await h.identity.createApiKey(both.id, 'key');
+      assert.deepEqual(await h.identity.vpnAccessOf(serverId, both.name), { ok: true, user: both });
+      const onlyElsewhere = await h.identity.createUser('vpn-role-elsewhere', [{ role: 'VPNClient', vpnServerId: elsewhere.id }]);
+      await h.identity.createApiKey(onlyElsewhere.id, 'key');
+      assert.deepEqual(await h.identity.vpnAccessOf(serverId, onlyElsewhere.name), { ok: false, reason: 'user lacks the VPNClient role for this server' });
+      await h.identity.createUser('vpn-no-key', [{ role: 'VPNClient', vpnServerId: serverId }]);
+      assert.deepEqual(await h.identity.vpnAccessOf(serverId, 'vpn-no-key'), { ok: false, reason: 'user has no API key' });
+      assert.deepEqual(await h.identity.vpnAccessOf(serverId, 'nobody'), { ok: false, reason: 'unknown or disabled user' });
+    });
+
     if (dialect === 'postgres') {
       test('two replicas spending one passcode at once: exactly one wins', async () => {
         const other = await openStore(h.databaseUrl);

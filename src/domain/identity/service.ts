@@ -7,6 +7,7 @@ import {
   findApiKey,
   findApiKeyByHash,
   findUser,
+  findUserAccess,
   findUserByName,
   insertApiKey,
   insertPasscode,
@@ -248,13 +249,13 @@ export class IdentityService {
    * Asked on CONNECT and again on every renegotiation.
    */
   async vpnAccessOf(serverId: string, username: string): Promise<{ ok: true; user: User } | { ok: false; reason: string }> {
-    const user = await findUserByName(this.ctx.store.db, username);
-    if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
-    // Both asked at once: on PostgreSQL each is a round trip on the path of every CONNECT.
-    const [bindings, keys] = await Promise.all([bindingsOf(this.ctx.store.db, user.id), listApiKeys(this.ctx.store.db, user.id)]);
+    // One round trip: on PostgreSQL each is one on the path of every CONNECT.
+    const access = await findUserAccess(this.ctx.store.db, username);
+    if (!access || access.user.disabled) return { ok: false, reason: 'unknown or disabled user' };
+    const { user, bindings } = access;
     const principal: Principal = { userId: user.id, userName: user.name, bindings };
     if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
-    if (keys.length === 0) return { ok: false, reason: 'user has no API key' };
+    if (!access.hasApiKey) return { ok: false, reason: 'user has no API key' };
     return { ok: true, user };
   }
 
