@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Executor } from './database.ts';
+import type { DialectName } from './dialect.ts';
 import type { Role, RoleBinding } from '../domain/identity/roles.ts';
 
 export interface User {
@@ -30,6 +32,30 @@ export async function findUser(db: Executor, id: string): Promise<User | undefin
 export async function findUserByName(db: Executor, name: string): Promise<User | undefined> {
   const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
   return row ? toUser(row) : undefined;
+}
+
+/** A user with what a VPN decision asks of them: role bindings and whether they hold an API key. */
+export interface UserAccess {
+  user: User;
+  bindings: RoleBinding[];
+  hasApiKey: boolean;
+}
+
+/** The user of this name with their bindings and API key presence, in one round trip (a row per binding). */
+export async function findUserAccess(db: Executor, name: string): Promise<UserAccess | undefined> {
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('role_bindings as b', 'b.user_id', 'u.id')
+    .selectAll('u')
+    .select(['b.role', 'b.vpn_server_id'])
+    .select((eb) => eb.exists(eb.selectFrom('api_keys as k').select('k.id').whereRef('k.user_id', '=', 'u.id')).as('has_api_key'))
+    .where('u.name', '=', name)
+    .execute();
+  const [first] = rows;
+  if (!first) return undefined;
+  const bindings = rows.flatMap((r) => (r.role === null ? [] : [{ role: r.role as Role, vpnServerId: r.vpn_server_id }]));
+  // PostgreSQL answers a boolean, SQLite 0 or 1.
+  return { user: toUser(first), bindings, hasApiKey: Boolean(first.has_api_key) };
 }
 
 export async function listUsers(db: Executor): Promise<User[]> {
@@ -103,20 +129,35 @@ export interface PasscodeAttempt {
   sessionKey: string;
 }
 
+/** One attempt to spend a passcode: the user named, the passcode's hash, when, and on what attempt. */
+export interface PasscodeSpend {
+  userId: string;
+  hash: string;
+  now: number;
+  attempt: PasscodeAttempt | undefined;
+}
+
 /**
- * Marks the passcode used if it is the user's, unused and unexpired; true when this call used it.
- * The attempt it was spent on is remembered so that it can be given back (releasePasscodesOf).
+ * Marks used, in one statement, each passcode that is its user's, unused and unexpired; returns the
+ * spends this statement carried out (user and hash). The attempt each was spent on is remembered so that it can be given
+ * back (releasePasscodesOf). A passcode must not appear twice in one call: which of two would win
+ * is not defined (the caller keeps the first).
  */
-export async function consumePasscode(db: Executor, userId: string, hash: string, now: number, attempt?: PasscodeAttempt): Promise<boolean> {
-  const result = await db
-    .updateTable('passcodes')
-    .set({ used_at: now, used_by_server: attempt?.serverId ?? null, used_by_session: attempt?.sessionKey ?? null })
-    .where('passcode_hash', '=', hash)
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function consumePasscodes(db: Executor, dialect: DialectName, spends: readonly PasscodeSpend[]): Promise<Array<{ userId: string; hash: string }>> {
+  if (spends.length === 0) return [];
+  const data = JSON.stringify(spends.map((s) => ({ user_id: s.userId, passcode_hash: s.hash, now: s.now, server: s.attempt?.serverId ?? null, session: s.attempt?.sessionKey ?? null })));
+  const query =
+    dialect === 'postgres'
+      ? sql<{ user_id: string; passcode_hash: string }>`update passcodes p set used_at = a.now, used_by_server = a.server, used_by_session = a.session
+          from json_to_recordset(${data}::json) as a(user_id text, passcode_hash text, now bigint, server text, session text)
+          where p.passcode_hash = a.passcode_hash and p.user_id = a.user_id and p.used_at is null and p.expires_at > a.now
+          returning p.user_id, p.passcode_hash`
+      : sql<{ user_id: string; passcode_hash: string }>`update passcodes set used_at = a.value ->> 'now', used_by_server = a.value ->> 'server', used_by_session = a.value ->> 'session'
+          from json_each(${data}) a
+          where passcodes.passcode_hash = a.value ->> 'passcode_hash' and passcodes.user_id = a.value ->> 'user_id'
+            and passcodes.used_at is null and passcodes.expires_at > a.value ->> 'now'
+          returning passcodes.user_id, passcodes.passcode_hash`;
+  return (await query.execute(db)).rows.map((r) => ({ userId: r.user_id, hash: r.passcode_hash }));
 }
 
 /**

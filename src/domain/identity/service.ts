@@ -2,12 +2,12 @@ import { SluiceError, fieldError, notFound } from '../../errors/catalogue.ts';
 import { inTransaction } from '../../store/database.ts';
 import {
   bindingsOf,
-  consumePasscode,
   deleteApiKeyRow,
   deleteUserRow,
   findApiKey,
   findApiKeyByHash,
   findUser,
+  findUserAccess,
   findUserByName,
   insertApiKey,
   insertPasscode,
@@ -31,6 +31,7 @@ import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import { findTokenFamily } from '../../store/token-families.ts';
 import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
 import { VpnAuthLockouts, type VpnAuthLimits } from './lockouts.ts';
+import { PasscodeSpending } from './passcode-spending.ts';
 import type { TokenClaims, TokenSigner } from './tokens.ts';
 
 export type { TokenPair } from './refresh-tokens.ts';
@@ -57,6 +58,8 @@ export class IdentityService {
   private readonly userChanges = new Set<(userId: string) => void>();
   /** Lockouts after failed VPN username authentications; lifted by an Administrator. */
   readonly lockouts: VpnAuthLockouts;
+  /** Concurrent VPN decisions spend their passcodes in one write. */
+  readonly passcodes: PasscodeSpending;
 
   constructor(
     private readonly ctx: DomainContext,
@@ -65,6 +68,7 @@ export class IdentityService {
   ) {
     this.families = new TokenFamilies(ctx, signer);
     this.lockouts = new VpnAuthLockouts(ctx, options.vpnAuthLimits ?? { user: null, address: null });
+    this.passcodes = new PasscodeSpending(ctx);
   }
 
   async createUser(name: string, bindings: RoleBinding[]): Promise<User> {
@@ -249,13 +253,13 @@ export class IdentityService {
    * Asked on CONNECT and again on every renegotiation.
    */
   async vpnAccessOf(serverId: string, username: string): Promise<{ ok: true; user: User } | { ok: false; reason: string }> {
-    const user = await findUserByName(this.ctx.store.db, username);
-    if (!user || user.disabled) return { ok: false, reason: 'unknown or disabled user' };
-    // Both asked at once: on PostgreSQL each is a round trip on the path of every CONNECT.
-    const [bindings, keys] = await Promise.all([bindingsOf(this.ctx.store.db, user.id), listApiKeys(this.ctx.store.db, user.id)]);
+    // One round trip: on PostgreSQL each is one on the path of every CONNECT.
+    const access = await findUserAccess(this.ctx.store.db, username);
+    if (!access || access.user.disabled) return { ok: false, reason: 'unknown or disabled user' };
+    const { user, bindings } = access;
     const principal: Principal = { userId: user.id, userName: user.name, bindings };
     if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
-    if (keys.length === 0) return { ok: false, reason: 'user has no API key' };
+    if (!access.hasApiKey) return { ok: false, reason: 'user has no API key' };
     return { ok: true, user };
   }
 
@@ -266,20 +270,20 @@ export class IdentityService {
    * `attempt.sessionKey` names the attempt a passcode is spent on, so releaseAttempts can give it back.
    */
   async verifyVpnCredentials(serverId: string, username: string, passcode: string, attempt: VpnAttempt = {}): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
-    const { refusal, userHasFailures } = await this.lockouts.check(username, attempt.remoteAddress);
+    // Read side by side, one round trip instead of two; a lockout still refuses first, and nothing
+    // of what was read about the user reaches a locked-out caller.
+    const [{ refusal, userHasFailures }, access] = await Promise.all([this.lockouts.check(username, attempt.remoteAddress), this.vpnAccessOf(serverId, username)]);
     if (refusal) return { ok: false, reason: refusal };
-    const result = await this.checkVpnCredentials(serverId, username, passcode, attempt.sessionKey);
+    const result = access.ok ? await this.spendPasscode(serverId, access.user, passcode, attempt.sessionKey) : access;
     if (!result.ok) await this.lockouts.failed(username, attempt.remoteAddress);
     else if (userHasFailures) await this.lockouts.succeeded(username);
     return result;
   }
 
-  private async checkVpnCredentials(serverId: string, username: string, passcode: string, sessionKey: string | undefined): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
-    const access = await this.vpnAccessOf(serverId, username);
-    if (!access.ok) return access;
-    const spentOn = sessionKey === undefined ? undefined : { serverId, sessionKey };
-    const used = await consumePasscode(this.ctx.store.db, access.user.id, hashSecret(normalizePasscode(passcode)), this.ctx.clock.now(), spentOn);
-    return used ? { ok: true, userId: access.user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
+  private async spendPasscode(serverId: string, user: User, passcode: string, sessionKey: string | undefined): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
+    const attempt = sessionKey === undefined ? undefined : { serverId, sessionKey };
+    const used = await this.passcodes.spend({ userId: user.id, hash: hashSecret(normalizePasscode(passcode)), now: this.ctx.clock.now(), attempt });
+    return used ? { ok: true, userId: user.id } : { ok: false, reason: 'passcode is wrong, used or expired' };
   }
 
   /**

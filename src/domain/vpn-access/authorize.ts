@@ -1,10 +1,10 @@
-import { bindOnFirstUse, findCertificateByCrn, findIssuedBySerial } from '../../store/certificates.ts';
+import { bindOnFirstUse, findIssuedBySerial } from '../../store/certificates.ts';
 import { findClientBySession } from '../../store/clients.ts';
-import { findServer } from '../../store/vpn-servers.ts';
 import { serialOrNull } from '../certificates/certificate.ts';
 import type { DomainContext } from '../context.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { hasMethod, type VpnServer } from '../vpn-servers/model.ts';
+import { serverFactsOf } from './server-facts.ts';
 
 /** What the gateway asks when OpenVPN wants a decision on a client (CONNECT) or a renegotiation (REAUTH). */
 export interface VpnAuthRequest {
@@ -34,12 +34,11 @@ type CertificateVerdict = { ok: true; bind?: string } | { ok: false; reason: str
  * (deleted, revoked) opens nothing. Certificates from outside Sluice (an imported CA's own PKI) are
  * the operator's to manage.
  */
-async function checkCertificate(ctx: DomainContext, server: VpnServer, caCrn: string, serialText: string | undefined): Promise<CertificateVerdict> {
+async function checkCertificate(ctx: DomainContext, server: VpnServer, caId: string | null, serialText: string | undefined): Promise<CertificateVerdict> {
   const serial = serialOrNull(serialText);
   if (serial === null) return { ok: false, reason: 'no client certificate serial' };
-  const ca = await findCertificateByCrn(ctx.store.db, caCrn);
-  if (!ca) return { ok: false, reason: 'the client CA is gone' };
-  const cert = await findIssuedBySerial(ctx.store.db, ca.id, serial);
+  if (caId === null) return { ok: false, reason: 'the client CA is gone' };
+  const cert = await findIssuedBySerial(ctx.store.db, caId, serial);
   if (!cert) return { ok: true };
   if (cert.deleted_at !== null || cert.revoked_at !== null) return { ok: false, reason: 'certificate is revoked' };
   // A server certificate from the same CA (the built-in CA signs both) must not pose as a client.
@@ -64,11 +63,11 @@ async function checkUser(ctx: DomainContext, identity: IdentityService, request:
 
 /** The decision on one CONNECT or REAUTH. Every method the server requires must pass. */
 export async function authorizeVpnClient(ctx: DomainContext, identity: IdentityService, request: VpnAuthRequest): Promise<VpnAuthDecision> {
-  const server = await findServer(ctx.store.db, request.serverId);
-  if (!server || server.lifecycleState === 'deleting') return deny('VPN server is being deleted');
-  const certAuth = server.clientAuthentication.find((a) => a.method === 'certificate');
-  const caCrn = certAuth?.method === 'certificate' ? certAuth.client_ca.crn : undefined;
-  const certificate: CertificateVerdict = caCrn === undefined ? { ok: true } : await checkCertificate(ctx, server, caCrn, request.certSerial);
+  const facts = await serverFactsOf(ctx, request.serverId);
+  if (!facts || facts.server.lifecycleState === 'deleting') return deny('VPN server is being deleted');
+  const { server } = facts;
+  const caId = facts.clientCa?.id;
+  const certificate: CertificateVerdict = caId === undefined ? { ok: true } : await checkCertificate(ctx, server, caId, request.certSerial);
   if (!certificate.ok) return deny(certificate.reason);
   if (hasMethod(server, 'username')) {
     const user = await checkUser(ctx, identity, request);
@@ -76,8 +75,8 @@ export async function authorizeVpnClient(ctx: DomainContext, identity: IdentityS
   }
   // A certificate from before binding belongs to the first server it passes on. Bound only now, so
   // a failed attempt elsewhere binds nothing; a race lost to another server's connect is a refusal.
-  if (certificate.bind !== undefined && caCrn !== undefined && !(await bindOnFirstUse(ctx.store.db, certificate.bind, server.id))) {
-    const again = await checkCertificate(ctx, server, caCrn, request.certSerial);
+  if (certificate.bind !== undefined && caId !== undefined && !(await bindOnFirstUse(ctx.store.db, certificate.bind, server.id))) {
+    const again = await checkCertificate(ctx, server, caId, request.certSerial);
     if (!again.ok || again.bind !== undefined) return deny(again.ok ? 'certificate binding failed' : again.reason);
   }
   return { allow: true };

@@ -5,6 +5,7 @@ import { deleteServerRow, findServer, findServerByName, insertServer, listAllSer
 import { validateClientIpPool } from '../shared/cidr.ts';
 import { generateName, newId } from '../shared/ids.ts';
 import type { DomainContext } from '../context.ts';
+import { forgetServerFacts } from '../vpn-access/server-facts.ts';
 import type { CertificateDirectory } from '../certificates/directory.ts';
 import type { ClientAuthentication, Protocol, Reference, VpnServer } from './model.ts';
 import { DEFAULT_CLIENT_RETENTION_SECONDS, EMBEDDED_SUBNET_ID, etagOf } from './model.ts';
@@ -230,6 +231,7 @@ export async function updateVpnServer(
       type: 'header',
     });
   }
+  forgetServerFacts(ctx, id);
   if (needsRestart) ctx.gateway.serverChanged(id);
   return next;
 }
@@ -256,6 +258,7 @@ export async function deleteVpnServer(ctx: DomainContext, id: string, ifMatch: s
   if (current.lifecycleState === 'deleting') return current;
   const next: VpnServer = { ...current, lifecycleState: 'deleting', revision: current.revision + 1 };
   await updateServer(ctx.store.db, next, current.revision, ctx.clock.now());
+  forgetServerFacts(ctx, id);
   ctx.gateway.serverDeleted(id);
   return next;
 }
@@ -265,5 +268,6 @@ export async function finishVpnServerDeletion(ctx: DomainContext, id: string): P
     await disconnectAllOfServer(trx, id, ctx.clock.now(), 0);
     await deleteServerRow(trx, id);
   });
+  forgetServerFacts(ctx, id);
   ctx.bus.notify(id);
 }
