@@ -3,6 +3,7 @@ import type { Executor } from './database.ts';
 import type { DialectName } from './dialect.ts';
 import type { VpnServerClientRow } from './schema.ts';
 import type { NewClientEvent } from './client-events.ts';
+import { inJsonArray } from './json-array.ts';
 
 /**
  * The bulk statements of group commit (domain/clients/ingest.ts) and of bulk disconnects
@@ -21,14 +22,6 @@ export interface EndedRow {
   bytes_sent: number;
   bytes_received: number;
   intent: string | null;
-}
-
-/** `column in (…the strings of one JSON array…)`: one parameter whatever the number of values. */
-function inJsonArray(dialect: DialectName, column: string, values: readonly string[]) {
-  const data = JSON.stringify(values);
-  return dialect === 'postgres'
-    ? sql`${sql.ref(column)} in (select json_array_elements_text(${data}::json))`
-    : sql`${sql.ref(column)} in (select value from json_each(${data}))`;
 }
 
 /** Records of these session keys, locked against concurrent writers until the batch commits (PostgreSQL). */

@@ -64,6 +64,18 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await decide(h.ctx, server.id, cert.serial), { allow: false, reason: 'VPN server is being deleted' });
     });
 
+    test('decisions at once read their certificates together and each gets its own verdict', async () => {
+      const ca = await newCa('crowd-ca');
+      const server = await newServer(ca.crn);
+      const certs = await Promise.all(Array.from({ length: 12 }, (_, i) => newClientCert(ca.crn, `crowd-${i}`)));
+      for (const cert of certs.filter((_, i) => i % 3 === 0)) await ok('POST', `/v1/certificates/${cert.id}/revoke`, {});
+      const decisions = await Promise.all(certs.map((cert) => decide(h.ctx, server.id, cert.serial)));
+      assert.deepEqual(
+        decisions,
+        certs.map((_, i) => (i % 3 === 0 ? { allow: false, reason: 'certificate is revoked' } : { allow: true })),
+      );
+    });
+
     test('a revoked certificate is refused by the next decision', async () => {
       const { server, cert } = await serverLettingIn('dave');
       await ok('POST', `/v1/certificates/${cert.id}/revoke`, {});

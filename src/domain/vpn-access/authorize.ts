@@ -1,10 +1,11 @@
-import { bindOnFirstUse, findIssuedBySerial } from '../../store/certificates.ts';
+import { bindOnFirstUse } from '../../store/certificates.ts';
 import { findClientBySession } from '../../store/clients.ts';
 import { serialOrNull } from '../certificates/certificate.ts';
 import type { DomainContext } from '../context.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { hasMethod, type VpnServer } from '../vpn-servers/model.ts';
 import { serverFactsOf } from './server-facts.ts';
+import { readIssuedCertificate } from './certificate-reads.ts';
 
 /** What the gateway asks when OpenVPN wants a decision on a client (CONNECT) or a renegotiation (REAUTH). */
 export interface VpnAuthRequest {
@@ -38,7 +39,7 @@ async function checkCertificate(ctx: DomainContext, server: VpnServer, caId: str
   const serial = serialOrNull(serialText);
   if (serial === null) return { ok: false, reason: 'no client certificate serial' };
   if (caId === null) return { ok: false, reason: 'the client CA is gone' };
-  const cert = await findIssuedBySerial(ctx.store.db, caId, serial);
+  const cert = await readIssuedCertificate(ctx, caId, serial);
   if (!cert) return { ok: true };
   if (cert.deleted_at !== null || cert.revoked_at !== null) return { ok: false, reason: 'certificate is revoked' };
   // A server certificate from the same CA (the built-in CA signs both) must not pose as a client.

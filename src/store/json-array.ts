@@ -1,0 +1,14 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { DialectName } from './dialect.ts';
+
+/**
+ * `column in (…the strings of one JSON array…)`: one parameter whatever the number of values, so a
+ * batched statement has one text for every batch size (SQLite prepares it once; PostgreSQL parses
+ * one statement per batch). The dialects differ only in how a JSON array becomes rows.
+ */
+export function inJsonArray(dialect: DialectName, column: string, values: readonly string[]): RawBuilder<SqlBool> {
+  const data = JSON.stringify(values);
+  return dialect === 'postgres'
+    ? sql<SqlBool>`${sql.ref(column)} in (select json_array_elements_text(${data}::json))`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${data}))`;
+}
