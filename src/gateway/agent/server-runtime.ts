@@ -82,8 +82,7 @@ export class ServerRuntime {
   private readonly kills = new KillLedger();
   private restartAfterStop = false;
   private removeAfterStop = false;
-  /** When a process that had been serving died, and when its replacement served (health). */
-  /** The degraded window after a crash. */
+  /** The degraded window after a crash: when a serving process died, and when its replacement served. */
   private readonly crash = new CrashWindow();
   /** Only a report that says something new goes to the control plane. */
   private readonly reports = new ReportGate();
