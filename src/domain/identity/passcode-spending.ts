@@ -39,7 +39,10 @@ export class PasscodeSpending {
  */
 async function spendTogether(ctx: DomainContext, spends: readonly PasscodeSpend[]): Promise<boolean[]> {
   const firstOf = new Map<string, PasscodeSpend>();
-  for (const spend of spends) if (!firstOf.has(keyOf(spend.userId, spend.hash))) firstOf.set(keyOf(spend.userId, spend.hash), spend);
+  for (const spend of spends) {
+    const key = keyOf(spend.userId, spend.hash);
+    if (!firstOf.has(key)) firstOf.set(key, spend);
+  }
   const spent = new Set((await consumePasscodes(ctx.store.db, ctx.store.caps.name, [...firstOf.values()])).map((s) => keyOf(s.userId, s.hash)));
   return spends.map((spend) => {
     const key = keyOf(spend.userId, spend.hash);

@@ -3,6 +3,7 @@ import type { Store } from '../../store/database.ts';
 import type { CertificateRow } from '../../store/schema.ts';
 import type { DomainContext } from '../context.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
+import { perStore } from '../shared/per-store.ts';
 
 interface Lookup {
   issuerId: string;
@@ -17,7 +18,7 @@ interface Lookup {
  */
 const READS = { maxBatch: 256, maxDelayMs: 0 };
 
-const batchers = new WeakMap<Store, GroupCommit<Lookup, CertificateRow | undefined>>();
+const batcherOf = perStore((store) => new GroupCommit<Lookup, CertificateRow | undefined>((lookups) => readTogether(store, lookups), READS));
 
 async function readTogether(store: Store, lookups: readonly Lookup[]): Promise<Array<CertificateRow | undefined>> {
   const serialsByIssuer = new Map<string, Set<string>>();
@@ -31,11 +32,5 @@ async function readTogether(store: Store, lookups: readonly Lookup[]): Promise<A
 
 /** The certificate `issuerId` issued with this serial (deleted and revoked ones too), read in a batch. */
 export function readIssuedCertificate(ctx: DomainContext, issuerId: string, serial: string): Promise<CertificateRow | undefined> {
-  let batcher = batchers.get(ctx.store);
-  if (!batcher) {
-    const store = ctx.store;
-    batcher = new GroupCommit((lookups) => readTogether(store, lookups), READS);
-    batchers.set(store, batcher);
-  }
-  return batcher.submit({ issuerId, serial });
+  return batcherOf(ctx.store).submit({ issuerId, serial });
 }

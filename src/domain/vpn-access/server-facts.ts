@@ -3,6 +3,7 @@ import type { ChangeHandlers } from '../../store/change-feed.ts';
 import type { Store } from '../../store/database.ts';
 import { findServer } from '../../store/vpn-servers.ts';
 import type { DomainContext } from '../context.ts';
+import { perStore } from '../shared/per-store.ts';
 import type { VpnServer } from '../vpn-servers/model.ts';
 
 /**
@@ -90,16 +91,7 @@ class ServerFactsCache {
   }
 }
 
-const caches = new WeakMap<Store, ServerFactsCache>();
-
-function cacheOf(store: Store): ServerFactsCache {
-  let cache = caches.get(store);
-  if (!cache) {
-    cache = new ServerFactsCache(store);
-    caches.set(store, cache);
-  }
-  return cache;
-}
+const cacheOf = perStore((store) => new ServerFactsCache(store));
 
 /** The facts a decision needs about its server, kept between decisions (see ServerFactsCache). */
 export function serverFactsOf(ctx: DomainContext, serverId: string): Promise<ServerFacts | undefined> {
@@ -108,5 +100,5 @@ export function serverFactsOf(ctx: DomainContext, serverId: string): Promise<Ser
 
 /** A change of the server committed in this process: the next decision reads it anew. */
 export function forgetServerFacts(ctx: DomainContext, serverId: string): void {
-  caches.get(ctx.store)?.forget(serverId);
+  cacheOf(ctx.store).forget(serverId);
 }
