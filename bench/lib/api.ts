@@ -1,23 +1,12 @@
 import { TestApi, type Json } from '../../test/support/api-client.ts';
 import { freeUdpPort } from '../../test/support/openvpn-client.ts';
-import { until } from './cleanup.ts';
+import { createReadyServer } from '../../test/support/vpn-servers.ts';
 
 export const BENCH_ADMIN_KEY = 'bench-admin-api-key-0123456789abcdef';
 
-/** Creates a VPN server through the API and waits until its gateway reports it stable and healthy. */
+/** Creates a VPN server through the API; unless told not to, waits until its gateway reports it stable and healthy. */
 export async function createServer(api: TestApi, body: Record<string, unknown>, waitHealthy = true): Promise<Json> {
-  const server = await api.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), ...body });
-  if (!waitHealthy) return server;
-  await until(
-    `VPN server ${String(server.id)} stable and ok`,
-    async () => {
-      const s = await api.ok('GET', `/v1/vpn_servers/${String(server.id)}`);
-      return s.lifecycle_state === 'stable' && s.health_state === 'ok' ? s : undefined;
-    },
-    60_000,
-    50,
-  );
-  return server;
+  return waitHealthy ? createReadyServer(api, body) : api.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), ...body });
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */

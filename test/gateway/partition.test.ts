@@ -26,8 +26,9 @@ import { relayUnixToTcp } from '../dataplane/support/pg-relay.ts';
 import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
+import { createReadyServer } from '../support/vpn-servers.ts';
 import { follow, type Stream, type StreamEvent } from '../support/event-stream.ts';
-import { eventually, freeUdpPort, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
+import { eventually, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 
 const skip = dataplaneSuiteSkipReason();
 const GATEWAY_SIDE = '198.18.0.1';
@@ -122,11 +123,7 @@ describe('a network partition between a gateway and its control plane', { skip }
     gatewayRecord = await api.ok('POST', '/v1/gateways', { name: 'edge-partitioned', host: '127.0.0.1' });
     gateway = await startGateway({ controlPlane: `http://${BRIDGE_SIDE}:${BRIDGE_PORT}`, joinToken: gatewayRecord.join_token.token, netns: gw.name });
     // TCP: the gateway's OpenVPN sees a client leave at once (UDP would wait for the keepalive).
-    server = await api.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), protocol: 'tcp', client_ip_pool: '100.64.80.0/20', client_authentication: [{ method: 'certificate' }], subnets: [{ id: gatewayRecord.subnet.id }] });
-    await eventually('the server running on the gateway', async () => {
-      const s = await api.ok('GET', serverPath());
-      return s.lifecycle_state === 'stable' && s.health_state === 'ok' ? true : undefined;
-    }, 60_000);
+    server = await createReadyServer(api, { protocol: 'tcp', client_ip_pool: '100.64.80.0/20', client_authentication: [{ method: 'certificate' }], subnets: [{ id: gatewayRecord.subnet.id }] });
     assert.equal(gateway.openvpnPids().length, 1, 'the gateway runs the server placed on it');
   });
 

@@ -11,18 +11,12 @@ import { join } from 'node:path';
 import { alive, killAll, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
-import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
+import { createReadyServer } from '../support/vpn-servers.ts';
+import { eventually, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 
 const run = openvpnAvailable() ? describe : describe.skip;
 
-async function createServer(api: TestApi, body: Record<string, unknown>): Promise<Json> {
-  const server = await api.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), client_authentication: [{ method: 'certificate' }], ...body });
-  await eventually(`server ${server.id} stable`, async () => {
-    const s = await api.ok('GET', `/v1/vpn_servers/${server.id}`);
-    return s.lifecycle_state === 'stable' && s.health_state === 'ok' ? s : undefined;
-  }, 60_000);
-  return server;
-}
+const createServer = (api: TestApi, body: Record<string, unknown>): Promise<Json> => createReadyServer(api, { client_authentication: [{ method: 'certificate' }], ...body });
 
 const clientsOf = async (api: TestApi, serverId: string): Promise<Json[]> => (await api.ok('GET', `/v1/vpn_servers/${serverId}/clients?limit=100`)).clients;
 const clientNamed = async (api: TestApi, serverId: string, commonName: string): Promise<Json | undefined> => (await clientsOf(api, serverId)).find((c) => c.common_name === commonName);

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { alive, startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.ts';
 import { TestApi, type Json } from '../support/api-client.ts';
-import { eventually, freeUdpPort, openvpnAvailable } from '../support/openvpn-client.ts';
+import { createReadyServer } from '../support/vpn-servers.ts';
+import { eventually, openvpnAvailable } from '../support/openvpn-client.ts';
 
 const run = openvpnAvailable() ? describe : describe.skip;
 
@@ -29,14 +30,8 @@ run('a server deleted while its gateway was down', () => {
     await sluice?.stop();
   });
 
-  const createServer = async (subnetId: string, pool: string): Promise<string> => {
-    const server = await api.ok('POST', '/v1/vpn_servers', { port: await freeUdpPort(), client_ip_pool: pool, client_authentication: [{ method: 'certificate' }], subnets: [{ id: subnetId }] });
-    await eventually(`server ${server.id} stable`, async () => {
-      const s = await api.ok('GET', `/v1/vpn_servers/${server.id}`);
-      return s.lifecycle_state === 'stable' && s.health_state === 'ok' ? true : undefined;
-    }, 60_000);
-    return String(server.id);
-  };
+  const createServer = async (subnetId: string, pool: string): Promise<string> =>
+    String((await createReadyServer(api, { client_ip_pool: pool, client_authentication: [{ method: 'certificate' }], subnets: [{ id: subnetId }] })).id);
 
   test('is stopped and removed when the gateway returns; the other keeps its OpenVPN', async () => {
     const record: Json = await api.ok('POST', '/v1/gateways', { name: 'edge-stray', host: '127.0.0.1' });
