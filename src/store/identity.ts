@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 import type { DialectName } from './dialect.ts';
-import { inJsonArray } from './json-array.ts';
+import { inJsonArray, sqliteJsonRows } from './json-array.ts';
 import type { Role, RoleBinding } from '../domain/identity/roles.ts';
 
 export interface User {
@@ -161,7 +161,7 @@ export async function consumePasscodes(db: Executor, dialect: DialectName, spend
           where p.passcode_hash = a.passcode_hash and p.user_id = a.user_id and p.used_at is null and p.expires_at > a.now
           returning p.user_id, p.passcode_hash`
       : sql<{ user_id: string; passcode_hash: string }>`update passcodes set used_at = a.value ->> 'now', used_by_server = a.value ->> 'server', used_by_session = a.value ->> 'session'
-          from json_each(${data}) a
+          from ${sqliteJsonRows(data)} a
           where passcodes.passcode_hash = a.value ->> 'passcode_hash' and passcodes.user_id = a.value ->> 'user_id'
             and passcodes.used_at is null and passcodes.expires_at > a.value ->> 'now'
           returning passcodes.user_id, passcodes.passcode_hash`;
