@@ -29,6 +29,7 @@ import type { DomainContext } from '../context.ts';
 import type { IntentOrigin } from '../clients/model.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import { findTokenFamily } from '../../store/token-families.ts';
+import type { ChangeHandlers } from '../../store/change-feed.ts';
 import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
 import { VpnAuthLockouts, type VpnAuthLimits } from './lockouts.ts';
 import { PasscodeSpending } from './passcode-spending.ts';
@@ -225,8 +226,32 @@ export class IdentityService {
     return cached.principal;
   }
 
+  /** A sign-in ended: forgotten here and announced to the other replicas, which forget it too. */
   private forgetFamily(familyId: string): void {
+    this.dropFamily(familyId);
+    this.announce(`f:${familyId}`);
+  }
+
+  private dropFamily(familyId: string): void {
     for (const key of this.principals.keys()) if (key.endsWith(`/${familyId}`)) this.principals.delete(key);
+  }
+
+  /**
+   * Another replica changed what a token speaks for: forget it here as well, so a revocation
+   * anywhere holds everywhere at once rather than when this replica's cached principal runs out.
+   */
+  readonly principalChanges: ChangeHandlers = {
+    change: (id) => {
+      if (id.startsWith('f:')) this.dropFamily(id.slice(2));
+      else if (id.startsWith('u:')) this.dropUser(id.slice(2));
+    },
+    resync: () => this.principals.clear(),
+  };
+
+  private announce(id: string): void {
+    this.ctx.store.changes.publish(this.ctx.store.db, 'principals', id).catch(() => {
+      // Lost notices cost latency only: the other replicas re-read within principalCacheMs.
+    });
   }
 
   /**
@@ -239,6 +264,11 @@ export class IdentityService {
   }
 
   private forget(userId: string): void {
+    this.dropUser(userId);
+    this.announce(`u:${userId}`);
+  }
+
+  private dropUser(userId: string): void {
     for (const listener of this.userChanges) queueMicrotask(() => listener(userId));
     for (const key of this.principals.keys()) if (key.startsWith(`${userId}/`)) this.principals.delete(key);
   }
