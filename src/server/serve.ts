@@ -185,6 +185,8 @@ export async function startSluice(config: ServeConfig, env: NodeJS.ProcessEnv = 
     await store.changes.subscribe('servers', { change: (serverId) => link.relay({ type: 'server_changed', serverId }), resync: reload }),
     // A revocation missed in a gap is caught by each gateway session's next credential check.
     await store.changes.subscribe('gateways', { change: (gatewayId) => link.gatewayRevokedElsewhere(gatewayId), resync: () => undefined }),
+    // A sign-in ended or a user changed on another replica: its tokens stop working here at once.
+    await store.changes.subscribe('principals', identity.principalChanges),
   );
   await agent?.start();
   logger.info({ url: address }, 'sluice ready');

@@ -26,10 +26,18 @@ import type { Executor } from './schema.ts';
  * `servers`: a VPN server was created, changed (config, routes, CRL) or deleted.
  * `client_events`: client events of the server were appended (announced by the store itself).
  * `gateways`: a gateway's credential stopped working (deleted or re-enrolled); the id is the gateway's.
+ * `principals`: what an API token speaks for changed — a user's roles, keys or state (`u:<user id>`)
+ *   or one sign-in ended (`f:<token family id>`); replicas forget what they cached of it.
  */
-export type ChangeKind = 'intents' | 'servers' | 'client_events' | 'gateways';
+export type ChangeKind = 'intents' | 'servers' | 'client_events' | 'gateways' | 'principals';
 
-const CHANNELS: Record<ChangeKind, string> = { intents: 'sluice_intents', servers: 'sluice_servers', client_events: 'sluice_client_events', gateways: 'sluice_gateways' };
+const CHANNELS: Record<ChangeKind, string> = {
+  intents: 'sluice_intents',
+  servers: 'sluice_servers',
+  client_events: 'sluice_client_events',
+  gateways: 'sluice_gateways',
+  principals: 'sluice_principals',
+};
 
 export interface ChangeHandlers {
   /** Something of the kind changed for this server (committed already). */

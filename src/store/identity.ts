@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 import type { DialectName } from './dialect.ts';
+import { inJsonArray, sqliteJsonRows } from './json-array.ts';
 import type { Role, RoleBinding } from '../domain/identity/roles.ts';
 
 export interface User {
@@ -41,21 +42,28 @@ export interface UserAccess {
   hasApiKey: boolean;
 }
 
-/** The user of this name with their bindings and API key presence, in one round trip (a row per binding). */
-export async function findUserAccess(db: Executor, name: string): Promise<UserAccess | undefined> {
+/**
+ * The users of these names with their bindings and API-key presence: one statement (a row per
+ * binding) whatever their number, so the VPN decisions waiting at once read their users together.
+ */
+export async function findUsersAccess(db: Executor, dialect: DialectName, names: readonly string[]): Promise<Map<string, UserAccess>> {
+  const found = new Map<string, UserAccess>();
+  if (names.length === 0) return found;
   const rows = await db
     .selectFrom('users as u')
     .leftJoin('role_bindings as b', 'b.user_id', 'u.id')
     .selectAll('u')
     .select(['b.role', 'b.vpn_server_id'])
     .select((eb) => eb.exists(eb.selectFrom('api_keys as k').select('k.id').whereRef('k.user_id', '=', 'u.id')).as('has_api_key'))
-    .where('u.name', '=', name)
+    .where(inJsonArray(dialect, 'u.name', names))
     .execute();
-  const [first] = rows;
-  if (!first) return undefined;
-  const bindings = rows.flatMap((r) => (r.role === null ? [] : [{ role: r.role as Role, vpnServerId: r.vpn_server_id }]));
-  // PostgreSQL answers a boolean, SQLite 0 or 1.
-  return { user: toUser(first), bindings, hasApiKey: Boolean(first.has_api_key) };
+  for (const row of rows) {
+    let access = found.get(row.name);
+    // PostgreSQL answers a boolean, SQLite 0 or 1.
+    if (!access) found.set(row.name, (access = { user: toUser(row), bindings: [], hasApiKey: Boolean(row.has_api_key) }));
+    if (row.role !== null) access.bindings.push({ role: row.role as Role, vpnServerId: row.vpn_server_id });
+  }
+  return found;
 }
 
 export async function listUsers(db: Executor): Promise<User[]> {
@@ -153,7 +161,7 @@ export async function consumePasscodes(db: Executor, dialect: DialectName, spend
           where p.passcode_hash = a.passcode_hash and p.user_id = a.user_id and p.used_at is null and p.expires_at > a.now
           returning p.user_id, p.passcode_hash`
       : sql<{ user_id: string; passcode_hash: string }>`update passcodes set used_at = a.value ->> 'now', used_by_server = a.value ->> 'server', used_by_session = a.value ->> 'session'
-          from json_each(${data}) a
+          from ${sqliteJsonRows(data)} a
           where passcodes.passcode_hash = a.value ->> 'passcode_hash' and passcodes.user_id = a.value ->> 'user_id'
             and passcodes.used_at is null and passcodes.expires_at > a.value ->> 'now'
           returning passcodes.user_id, passcodes.passcode_hash`;

@@ -12,3 +12,13 @@ export function inJsonArray(dialect: DialectName, column: string, values: readon
     ? sql<SqlBool>`${sql.ref(column)} in (select json_array_elements_text(${data}::json))`
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${data}))`;
 }
+
+/**
+ * SQLite: the rows of a JSON array of objects, as `key` (position) and `value` (one object). Parsed
+ * once into SQLite's binary JSON: over text, every `value ->> 'column'` parsed its object again,
+ * and a batch of client rows spent most of its time there (measured: 50 rows, 19 columns each,
+ * ≈ 2 ms as text, ≈ 1.2 ms as JSONB).
+ */
+export function sqliteJsonRows(data: string): RawBuilder<unknown> {
+  return sql`jsonb_each(jsonb(${data}))`;
+}

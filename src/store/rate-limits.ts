@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
+import type { DialectName } from './dialect.ts';
+import { inJsonArray } from './json-array.ts';
 
 /** A fixed-window counter: `hits` so far in the window that ends at `resetAt` (epoch ms). */
 export interface Counter {
@@ -33,10 +35,10 @@ export async function readCounter(db: Executor, key: string, now: number): Promi
   return row && { hits: Number(row.hits), resetAt: Number(row.reset_at) };
 }
 
-/** The open counters among `keys`, in one read. */
-export async function readCounters(db: Executor, keys: readonly string[], now: number): Promise<Map<string, Counter>> {
+/** The open counters among `keys`, in one read with one text whatever their number. */
+export async function readCounters(db: Executor, dialect: DialectName, keys: readonly string[], now: number): Promise<Map<string, Counter>> {
   if (keys.length === 0) return new Map();
-  const rows = await db.selectFrom('rate_limits').select(['key', 'hits', 'reset_at']).where('key', 'in', keys).where('reset_at', '>', now).execute();
+  const rows = await db.selectFrom('rate_limits').select(['key', 'hits', 'reset_at']).where(inJsonArray(dialect, 'key', keys)).where('reset_at', '>', now).execute();
   return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: Number(r.reset_at) }]));
 }
 

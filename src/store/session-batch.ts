@@ -3,7 +3,7 @@ import type { Executor } from './database.ts';
 import type { DialectName } from './dialect.ts';
 import type { VpnServerClientRow } from './schema.ts';
 import type { NewClientEvent } from './client-events.ts';
-import { inJsonArray } from './json-array.ts';
+import { inJsonArray, sqliteJsonRows } from './json-array.ts';
 
 /**
  * The bulk statements of group commit (domain/clients/ingest.ts) and of bulk disconnects
@@ -63,7 +63,7 @@ export async function insertClientRows(db: Executor, dialect: DialectName, rows:
   const query =
     dialect === 'postgres'
       ? sql`insert into vpn_server_clients (${columnList}) select ${columnList} from json_populate_recordset(null::vpn_server_clients, ${data}::json)`
-      : sql`insert into vpn_server_clients (${columnList}) select ${sqliteClientValues} from json_each(${data})`;
+      : sql`insert into vpn_server_clients (${columnList}) select ${sqliteClientValues} from ${sqliteJsonRows(data)}`;
   await query.execute(db);
 }
 
@@ -78,7 +78,7 @@ export async function endClientRows(db: Executor, dialect: DialectName, rows: re
       : sql`update vpn_server_clients set status = u.value ->> 'status', disconnected_at = u.value ->> 'disconnected_at',
           delete_after = u.value ->> 'delete_after', bytes_sent = u.value ->> 'bytes_sent', bytes_received = u.value ->> 'bytes_received',
           intent = u.value ->> 'intent'
-          from json_each(${data}) u where vpn_server_clients.id = u.value ->> 'id'`;
+          from ${sqliteJsonRows(data)} u where vpn_server_clients.id = u.value ->> 'id'`;
   await query.execute(db);
 }
 
@@ -113,6 +113,6 @@ export async function insertClientEvents(db: Executor, dialect: DialectName, eve
           from json_populate_recordset(null::client_events, ${data}::json) with ordinality as e order by e.ordinality`
       : sql`insert into client_events (vpn_server_id, client_id, type, at, actor, data)
           select value ->> 'vpn_server_id', value ->> 'client_id', value ->> 'type', value ->> 'at', value ->> 'actor', value ->> 'data'
-          from json_each(${data}) order by key`;
+          from ${sqliteJsonRows(data)} order by key`;
   await query.execute(db);
 }

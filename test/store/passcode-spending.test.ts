@@ -74,6 +74,28 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await h.identity.vpnAccessOf(serverId, 'nobody'), { ok: false, reason: 'unknown or disabled user' });
     });
 
+    test('decisions at once for different users read together, each with its own verdict, and see a change made just before', async () => {
+      const ok = await userWithPasscodes(3);
+      const noRole = await h.identity.createUser('vpn-batch-no-role', []);
+      await h.identity.createApiKey(noRole.id, 'key');
+      const disabled = await userWithPasscodes(1);
+      const disabledUser = (await h.identity.listUsers()).find((u) => u.name === disabled.name);
+      assert.ok(disabledUser);
+      await h.identity.updateUser(disabledUser.id, { disabled: true }, 'test');
+      const readsBefore = h.identity.decisionReads.batches;
+      const results = await Promise.all([
+        ...ok.passcodes.map((p, i) => verify(h.identity, ok.name, p, 400 + i)),
+        verify(h.identity, noRole.name, 'whatever', 410),
+        verify(h.identity, disabled.name, disabled.passcodes[0] ?? '', 411),
+        verify(h.identity, 'vpn-nobody', 'whatever', 412),
+      ]);
+      assert.deepEqual(
+        results.map((r) => (r.ok ? 'ok' : r.reason)),
+        ['ok', 'ok', 'ok', 'user lacks the VPNClient role for this server', 'unknown or disabled user', 'unknown or disabled user'],
+      );
+      assert.ok(h.identity.decisionReads.batches - readsBefore < results.length, `${h.identity.decisionReads.batches - readsBefore} reads for ${results.length} decisions`);
+    });
+
     if (dialect === 'postgres') {
       test('two replicas spending one passcode at once: exactly one wins', async () => {
         const other = await openStore(h.databaseUrl);

@@ -1,8 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { DomainContext } from '../context.ts';
-import type { Clock } from '../shared/clock.ts';
-import { readCounters } from '../../store/rate-limits.ts';
-import type { Executor } from '../../store/database.ts';
+import type { Counter } from '../../store/rate-limits.ts';
 import { FailureBudget, type Rate } from '../limits/failure-budget.ts';
 
 export interface VpnAuthLimits {
@@ -52,30 +50,29 @@ function describe(subject: string): { kind: Lockout['kind']; subject: string } {
 export class VpnAuthLockouts {
   private readonly users: FailureBudget;
   private readonly addresses: FailureBudget;
-  private readonly db: Executor;
-  private readonly clock: Clock;
 
   constructor(ctx: DomainContext, limits: VpnAuthLimits) {
     this.users = new FailureBudget(ctx, 'vpnauth-user', limits.user);
     this.addresses = new FailureBudget(ctx, 'vpnauth-address', limits.address);
-    this.db = ctx.store.db;
-    this.clock = ctx.clock;
+  }
+
+  /** The counters an attempt's check reads: its user's and its remote address's (none when off). */
+  counterKeys(username: string, remoteAddress: string | undefined): string[] {
+    if (!this.users.rate && !this.addresses.rate) return [];
+    const address = addressSubject(remoteAddress);
+    return address ? [this.users.key(userSubject(username)), this.addresses.key(address)] : [this.users.key(userSubject(username))];
   }
 
   /**
    * Why the attempt is refused before its passcode is looked at (undefined when it may go on), and
-   * whether the user has failures a success should clear. One read of the store for both.
+   * whether the user has failures a success should clear — from the counters of `counterKeys`.
    */
-  async check(username: string, remoteAddress: string | undefined): Promise<{ refusal: string | undefined; userHasFailures: boolean }> {
-    if (!this.users.rate && !this.addresses.rate) return { refusal: undefined, userHasFailures: false };
-    const userKey = this.users.key(userSubject(username));
-    const address = addressSubject(remoteAddress);
-    const addressKey = address && this.addresses.key(address);
-    const counters = await readCounters(this.db, addressKey ? [userKey, addressKey] : [userKey], this.clock.now());
-    const user = counters.get(userKey);
+  judge(counters: ReadonlyMap<string, Counter>, username: string, remoteAddress: string | undefined): { refusal: string | undefined; userHasFailures: boolean } {
+    const user = counters.get(this.users.key(userSubject(username)));
     const userHasFailures = user !== undefined && user.hits > 0;
     if (this.users.lockedBy(user) !== undefined) return { refusal: 'user is locked out after too many failed attempts', userHasFailures };
-    if (addressKey && this.addresses.lockedBy(counters.get(addressKey)) !== undefined) {
+    const address = addressSubject(remoteAddress);
+    if (address && this.addresses.lockedBy(counters.get(this.addresses.key(address))) !== undefined) {
       return { refusal: `remote address ${remoteAddress ?? ''} is locked out after too many failed attempts`, userHasFailures };
     }
     return { refusal: undefined, userHasFailures };

@@ -7,7 +7,6 @@ import {
   findApiKey,
   findApiKeyByHash,
   findUser,
-  findUserAccess,
   findUserByName,
   insertApiKey,
   insertPasscode,
@@ -20,6 +19,7 @@ import {
   setUserDisabled,
   type ApiKeyRecord,
   type User,
+  type UserAccess,
 } from '../../store/identity.ts';
 import { listAllServers } from '../../store/vpn-servers.ts';
 import { generatePasscode, generateSecret, hashSecret, normalizePasscode } from '../secrets/hashing.ts';
@@ -29,9 +29,11 @@ import type { DomainContext } from '../context.ts';
 import type { IntentOrigin } from '../clients/model.ts';
 import { hasRole, type Principal, type RoleBinding } from './roles.ts';
 import { findTokenFamily } from '../../store/token-families.ts';
+import type { ChangeHandlers } from '../../store/change-feed.ts';
 import { TokenFamilies, type TokenPair } from './refresh-tokens.ts';
 import { VpnAuthLockouts, type VpnAuthLimits } from './lockouts.ts';
 import { PasscodeSpending } from './passcode-spending.ts';
+import { DecisionReads } from './decision-reads.ts';
 import type { TokenClaims, TokenSigner } from './tokens.ts';
 
 export type { TokenPair } from './refresh-tokens.ts';
@@ -60,6 +62,8 @@ export class IdentityService {
   readonly lockouts: VpnAuthLockouts;
   /** Concurrent VPN decisions spend their passcodes in one write. */
   readonly passcodes: PasscodeSpending;
+  /** Concurrent VPN decisions read their users and lockout counters together. */
+  readonly decisionReads: DecisionReads;
 
   constructor(
     private readonly ctx: DomainContext,
@@ -69,6 +73,7 @@ export class IdentityService {
     this.families = new TokenFamilies(ctx, signer);
     this.lockouts = new VpnAuthLockouts(ctx, options.vpnAuthLimits ?? { user: null, address: null });
     this.passcodes = new PasscodeSpending(ctx);
+    this.decisionReads = new DecisionReads(ctx);
   }
 
   async createUser(name: string, bindings: RoleBinding[]): Promise<User> {
@@ -221,8 +226,32 @@ export class IdentityService {
     return cached.principal;
   }
 
+  /** A sign-in ended: forgotten here and announced to the other replicas, which forget it too. */
   private forgetFamily(familyId: string): void {
+    this.dropFamily(familyId);
+    this.announce(`f:${familyId}`);
+  }
+
+  private dropFamily(familyId: string): void {
     for (const key of this.principals.keys()) if (key.endsWith(`/${familyId}`)) this.principals.delete(key);
+  }
+
+  /**
+   * Another replica changed what a token speaks for: forget it here as well, so a revocation
+   * anywhere holds everywhere at once rather than when this replica's cached principal runs out.
+   */
+  readonly principalChanges: ChangeHandlers = {
+    change: (id) => {
+      if (id.startsWith('f:')) this.dropFamily(id.slice(2));
+      else if (id.startsWith('u:')) this.dropUser(id.slice(2));
+    },
+    resync: () => this.principals.clear(),
+  };
+
+  private announce(id: string): void {
+    this.ctx.store.changes.publish(this.ctx.store.db, 'principals', id).catch(() => {
+      // Lost notices cost latency only: the other replicas re-read within principalCacheMs.
+    });
   }
 
   /**
@@ -235,6 +264,11 @@ export class IdentityService {
   }
 
   private forget(userId: string): void {
+    this.dropUser(userId);
+    this.announce(`u:${userId}`);
+  }
+
+  private dropUser(userId: string): void {
     for (const listener of this.userChanges) queueMicrotask(() => listener(userId));
     for (const key of this.principals.keys()) if (key.startsWith(`${userId}/`)) this.principals.delete(key);
   }
@@ -253,14 +287,7 @@ export class IdentityService {
    * Asked on CONNECT and again on every renegotiation.
    */
   async vpnAccessOf(serverId: string, username: string): Promise<{ ok: true; user: User } | { ok: false; reason: string }> {
-    // One round trip: on PostgreSQL each is one on the path of every CONNECT.
-    const access = await findUserAccess(this.ctx.store.db, username);
-    if (!access || access.user.disabled) return { ok: false, reason: 'unknown or disabled user' };
-    const { user, bindings } = access;
-    const principal: Principal = { userId: user.id, userName: user.name, bindings };
-    if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
-    if (!access.hasApiKey) return { ok: false, reason: 'user has no API key' };
-    return { ok: true, user };
+    return accessVerdict(serverId, (await this.decisionReads.read({ username, counterKeys: [] })).access);
   }
 
   /**
@@ -270,10 +297,12 @@ export class IdentityService {
    * `attempt.sessionKey` names the attempt a passcode is spent on, so releaseAttempts can give it back.
    */
   async verifyVpnCredentials(serverId: string, username: string, passcode: string, attempt: VpnAttempt = {}): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
-    // Read side by side, one round trip instead of two; a lockout still refuses first, and nothing
-    // of what was read about the user reaches a locked-out caller.
-    const [{ refusal, userHasFailures }, access] = await Promise.all([this.lockouts.check(username, attempt.remoteAddress), this.vpnAccessOf(serverId, username)]);
+    // The user and the lockout counters in one batched read; a lockout still refuses first, and
+    // nothing of what was read about the user reaches a locked-out caller.
+    const facts = await this.decisionReads.read({ username, counterKeys: this.lockouts.counterKeys(username, attempt.remoteAddress) });
+    const { refusal, userHasFailures } = this.lockouts.judge(facts.counters, username, attempt.remoteAddress);
     if (refusal) return { ok: false, reason: refusal };
+    const access = accessVerdict(serverId, facts.access);
     const result = access.ok ? await this.spendPasscode(serverId, access.user, passcode, attempt.sessionKey) : access;
     if (!result.ok) await this.lockouts.failed(username, attempt.remoteAddress);
     else if (userHasFailures) await this.lockouts.succeeded(username);
@@ -295,4 +324,14 @@ export class IdentityService {
   async releaseAttempts(serverId: string, sessionKeys: readonly string[]): Promise<number> {
     return releasePasscodesOf(this.ctx.store.db, serverId, sessionKeys, this.ctx.clock.now());
   }
+}
+
+/** Whether a user read for a VPN decision may use this server at all (the passcode aside). */
+function accessVerdict(serverId: string, access: UserAccess | undefined): { ok: true; user: User } | { ok: false; reason: string } {
+  if (!access || access.user.disabled) return { ok: false, reason: 'unknown or disabled user' };
+  const { user, bindings } = access;
+  const principal: Principal = { userId: user.id, userName: user.name, bindings };
+  if (!hasRole(principal, 'VPNClient', serverId)) return { ok: false, reason: 'user lacks the VPNClient role for this server' };
+  if (!access.hasApiKey) return { ok: false, reason: 'user has no API key' };
+  return { ok: true, user };
 }

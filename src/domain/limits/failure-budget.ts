@@ -41,7 +41,7 @@ export class FailureBudget {
   /** Ms until the first locked subject may try again; undefined when none is locked. One read. */
   async lockedFor(subjects: readonly string[]): Promise<number | undefined> {
     if (!this.rate) return undefined;
-    const counters = await readCounters(this.ctx.store.db, subjects.map((s) => this.key(s)), this.ctx.clock.now());
+    const counters = await readCounters(this.ctx.store.db, this.ctx.store.caps.name, subjects.map((s) => this.key(s)), this.ctx.clock.now());
     let longest: number | undefined;
     for (const counter of counters.values()) {
       const wait = this.lockedBy(counter);

@@ -66,7 +66,8 @@ export function quoteText(text: string): string {
 function line(args: string[]): string {
   if (args.length > MAX_ARGS) throw new CommandEncodingError('command', `more than ${MAX_ARGS} arguments`);
   const text = args.join(' ');
-  if (byteLength(text) > MAX_LINE_BYTES) throw new CommandEncodingError('command', `line longer than ${MAX_LINE_BYTES} bytes`);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short lines (all but the rarest) need no count.
+  if (text.length * 3 > MAX_LINE_BYTES && byteLength(text) > MAX_LINE_BYTES) throw new CommandEncodingError('command', `line longer than ${MAX_LINE_BYTES} bytes`);
   return text;
 }
 

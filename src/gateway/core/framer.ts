@@ -21,12 +21,13 @@ export interface FramerOptions {
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const PASSWORD_PROMPT = Buffer.from('ENTER PASSWORD:', 'latin1');
-const decoder = new TextDecoder('utf-8', { fatal: false });
+/** Shared by every framer between lines: a fresh empty buffer per line was a measurable share of ingest. */
+const EMPTY = Buffer.alloc(0);
 
 export class LineFramer {
   readonly maxLineBytes: number;
   /** Bytes of the current unfinished line (never more than maxLineBytes). */
-  private partial: Buffer = Buffer.alloc(0);
+  private partial: Buffer = EMPTY;
   /** Set while skipping the rest of an over-long line; counts the bytes skipped. */
   private discarding = false;
   private discarded = 0;
@@ -54,7 +55,7 @@ export class LineFramer {
       start = newline + 1;
     }
     if (!this.discarding && this.partial.equals(PASSWORD_PROMPT)) {
-      this.partial = Buffer.alloc(0);
+      this.partial = EMPTY;
       items.push({ kind: 'password-prompt' });
     }
     return items;
@@ -68,7 +69,7 @@ export class LineFramer {
     if (this.partial.length + tail.length > this.maxLineBytes) {
       this.discarding = true;
       this.discarded = this.partial.length + tail.length;
-      this.partial = Buffer.alloc(0);
+      this.partial = EMPTY;
       return;
     }
     // Copy: the caller may reuse its buffer, and a subarray would pin the whole chunk.
@@ -83,12 +84,13 @@ export class LineFramer {
       return;
     }
     let line = this.partial.length === 0 ? segment : Buffer.concat([this.partial, segment]);
-    this.partial = Buffer.alloc(0);
+    this.partial = EMPTY;
     if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, line.length - 1);
     if (line.length > this.maxLineBytes) {
       items.push({ kind: 'overlong', droppedBytes: line.length });
       return;
     }
-    items.push({ kind: 'line', text: decoder.decode(line) });
+    // Invalid UTF-8 becomes U+FFFD, as with TextDecoder, at a fraction of its cost per short line.
+    items.push({ kind: 'line', text: line.toString('utf8') });
   }
 }

@@ -72,6 +72,8 @@ export class ManagementConnection {
   private readonly options: ManagementConnectionOptions;
   private socket: Duplex | undefined;
   private closed = false;
+  /** Writes of this tick wait in the socket until the next one. */
+  private corked = false;
   private closeError: Error | undefined;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners: { [K in keyof ManagementConnectionEvents]: Set<Listener<ManagementConnectionEvents[K]>> } = {
@@ -162,9 +164,25 @@ export class ManagementConnection {
     const id = this.core.expect(command.expect);
     const text = commands.wireText(command);
     this.options.trace?.('out', text);
-    this.socket.write(text);
+    this.writeCoalesced(this.socket, text);
     if (id === undefined) return Promise.resolve({ ok: true, shape: 'line', text: '' });
     return new Promise((resolve, reject) => this.pending.set(id, { command: command.lines[0] ?? '', resolve, reject }));
+  }
+
+  /**
+   * A batch of decisions is answered in one burst of callbacks: the commands of one burst leave in
+   * one write (corked until the next tick) instead of a system call each.
+   */
+  private writeCoalesced(socket: Duplex, text: string): void {
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    socket.write(text);
   }
 
   /** Sends a command and throws ManagementReplyError on `ERROR:`. */
