@@ -79,7 +79,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     reply.header('X-Request-Id', request.id);
   });
   registerBodyParsers(app);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await app.register(formbody);
   await app.register(swagger, {
     openapi: {
