@@ -15,7 +15,7 @@ import { withCleanup } from '../lib/cleanup.ts';
 import { startServe } from '../lib/sluice-serve.ts';
 import { seedClients } from '../lib/seed.ts';
 
-const MINIMAL = fileURLToPath(new URL('../lib/minimal-list.ts', import.meta.url));
+const MINIMAL = fileURLToPath(new URL(process.env.MINIMAL ?? '../lib/minimal-list.ts', import.meta.url));
 const [records = 1000, requests = 20_000, rounds = 3] = process.argv.slice(2).map(Number);
 const TICK_MS = 10; // USER_HZ 100
 
@@ -41,8 +41,15 @@ await withCleanup(async (cleanup) => {
   const token = (await (await fetch(`${sluice.url}/identity/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: BENCH_ADMIN_KEY }) })).json()) as { access_token: string };
   const headers = { authorization: `Bearer ${token.access_token}` };
   await seedClients(database.url, serverId, 0, records);
-  const child = spawn(process.execPath, ['--import', 'tsx', MINIMAL, database.url, token.access_token], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanup.add('stop minimal', () => void child.kill('SIGTERM'));
+  // BENCH_PROFILE_DIR profiles the minimal handler too; the pids below tell the two profiles apart.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MINIMAL, database.url, token.access_token], { stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(`sluice serve pid ${sluice.pid}, minimal handler pid ${child.pid ?? '?'}\n`);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  cleanup.add('stop minimal', async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
   const minimalUrl = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8').trim())));
   const path = `/v1/vpn_servers/${serverId}/clients?limit=50&version=2026-11-25&generation=2`;
   await measure(sluice.pid, `${sluice.url}${path}`, headers, 3000);
