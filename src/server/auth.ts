@@ -67,7 +67,9 @@ export function registerAuth(app: FastifyInstance, identity: IdentityService): v
       throw new SluiceError('not_authorized', `your roles do not allow ${action}${serverId ? ` on VPN server ${serverId}` : ''}`);
     }
   });
-  app.addHook('preValidation', async (request) => {
+  // Nothing to wait for: a callback hook spares a promise per request; a throw is Fastify's to catch.
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.url.startsWith('/v1/')) requireVersion(request);
+    done();
   });
 }

@@ -55,7 +55,9 @@ export function registerHostPolicy(app: FastifyInstance, options: HostPolicyOpti
   const names = localNames(options.ownHosts);
   const fallbackHost = bracketed(options.ownHosts.find((h) => h && h !== '0.0.0.0' && h !== '::') ?? 'localhost');
   app.decorateRequest('hrefBase', undefined);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: nothing here waits, and an async hook costs a promise per request. A throw is
+  // Fastify's to catch, as a rejection would be.
+  app.addHook('onRequest', (request, _reply, done) => {
     const header = request.host;
     const parsed = header ? parseHostHeader(header) : undefined;
     if (header && !parsed) {
@@ -63,11 +65,13 @@ export function registerHostPolicy(app: FastifyInstance, options: HostPolicyOpti
     }
     if (options.publicUrl) {
       request.hrefBase = options.publicUrl;
+      done();
       return;
     }
     const port = parsed?.port ?? request.socket?.localPort;
     const host = parsed && names.has(parsed.hostname) ? parsed.hostname : fallbackHost;
     request.hrefBase = originOf(request.protocol, host, parsed && names.has(parsed.hostname) ? parsed.port : port);
+    done();
   });
 }
 

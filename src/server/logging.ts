@@ -57,15 +57,16 @@ declare module 'fastify' {
  */
 export function registerRequestLog(app: FastifyInstance): void {
   app.decorateRequest('answerCode', null);
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"errors"')) {
       request.answerCode = /"code":"([a-z_]+)"/.exec(payload)?.[1] ?? null;
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const http: HttpLine = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip };
     if (request.answerCode) http.code = request.answerCode;
     request.log.info({ http }, 'request');
+    done();
   });
 }

@@ -3,6 +3,7 @@ import type { Executor } from './database.ts';
 import type { VpnServerClientRow } from './schema.ts';
 import type { ClientIntent, ClientStatus, IntentCause, VpnClient } from '../domain/clients/model.ts';
 import { afterCursor, decodeCursor, encodeCursor, type Page, type SortSpec } from './pagination.ts';
+import { QueryShapes } from './query-shapes.ts';
 
 export function fromRow(row: VpnServerClientRow): VpnClient {
   return {
@@ -72,6 +73,9 @@ function visible(db: Executor, serverId: string, filter: ClientFilter) {
   return query;
 }
 
+/** The page query is built and compiled once per shape (see query-shapes.ts). */
+const pageShapes = new QueryShapes();
+
 /**
  * One page of a server's visible clients. `countVisible` gives `total_count`: the count is the
  * costly part on a large server, so callers may reuse it (see domain/clients/counts.ts).
@@ -85,9 +89,18 @@ export async function listClients(
   start: string | undefined,
   countVisible: () => Promise<number> = () => countClients(db, serverId, filter),
 ): Promise<Page<VpnClient>> {
-  let query = visible(db, serverId, filter).selectAll();
-  if (start !== undefined) query = query.where(afterCursor(sort.column, sort.direction, decodeCursor(start)));
-  const [rows, totalCount] = await Promise.all([query.orderBy(sort.column, sort.direction).orderBy('id', sort.direction).limit(limit + 1).execute(), countVisible()]);
+  const cursor = start === undefined ? undefined : decodeCursor(start);
+  const values = [serverId, filter.status, filter.username, filter.commonName, cursor?.value, cursor?.id, limit + 1];
+  // Everything that changes the text: which filters are set, the sort, whether a cursor is given.
+  const key = `${sort.column} ${sort.direction} ${filter.status ? 's' : ''}${filter.username !== undefined ? 'u' : ''}${filter.commonName !== undefined ? 'c' : ''}${cursor ? '>' : ''}`;
+  const page = pageShapes.compile(db, key, values, (mark) => {
+    const marked: ClientFilter = { ...(filter.status && { status: mark(1) }), ...(filter.username !== undefined && { username: mark(2) }), ...(filter.commonName !== undefined && { commonName: mark(3) }) };
+    let query = visible(db, mark(0), marked).selectAll();
+    if (cursor) query = query.where(afterCursor(sort.column, sort.direction, { value: mark(4), id: mark(5) }));
+    return query.orderBy(sort.column, sort.direction).orderBy('id', sort.direction).limit(mark<number>(6));
+  });
+  const [result, totalCount] = await Promise.all([db.executeQuery(page), countVisible()]);
+  const rows = result.rows;
   const items = rows.slice(0, limit).map(fromRow);
   const last = items.at(-1);
   return {

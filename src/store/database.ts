@@ -8,6 +8,7 @@ import { PostgresChangeFeed, singleProcessFeed, type ChangeFeed } from './change
 import { capabilities, type DialectCapabilities } from './dialect.ts';
 import { PostgresSingleton, localSingleton, type SingletonLock, type SingletonName } from './singletons.ts';
 import { migrations } from './migrations/index.ts';
+import { withStatementCache } from './sqlite-statements.ts';
 import type { Database, Db } from './schema.ts';
 
 export type { Db, Executor } from './schema.ts';
@@ -72,33 +73,6 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
       native.prepare('select 1').get();
     },
     close: () => db.destroy(),
-  };
-}
-
-/** Statements kept compiled, by text; a full cache starts over (texts with `in (…)` lists vary). */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely prepares every query anew; SQLite compiles each text once here and reuses it. Safe
- * because Kysely runs one query at a time on the connection (its mutex), and SQLite recompiles a
- * statement by itself when the schema changed.
- */
-function withStatementCache(native: SqliteDatabase.Database): { prepare(source: string): SqliteDatabase.Statement; close(): void } {
-  const cache = new Map<string, SqliteDatabase.Statement>();
-  return {
-    prepare(source) {
-      let statement = cache.get(source);
-      if (!statement) {
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-        statement = native.prepare(source);
-        cache.set(source, statement);
-      }
-      return statement;
-    },
-    close() {
-      cache.clear();
-      native.close();
-    },
   };
 }
 

@@ -3,10 +3,11 @@ import type { SluiceMetrics } from './registry.ts';
 
 /** Requests by route pattern (never the concrete path: ids would make series without bound). */
 export function registerHttpMetrics(app: FastifyInstance, metrics: SluiceMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
   });
 }
 
