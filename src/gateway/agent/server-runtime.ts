@@ -255,13 +255,15 @@ export class ServerRuntime {
       // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
       this.dataplane?.sessionEnded(kill.sessionKey);
     }
-    // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
+    // Written together: OpenVPN answers in order, and no client waits for another's reply.
     await Promise.all(
-      due.map(({ kill, key }) =>
-        connection.killClient(key.cid, kill.reason).catch((error: unknown) => {
-          // Gone already: the DISCONNECT (or the next reconcile) settles the record.
-          this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
-        }),
+      connection.together(() =>
+        due.map(({ kill, key }) =>
+          connection.killClient(key.cid, kill.reason).catch((error: unknown) => {
+            // Gone already: the DISCONNECT (or the next reconcile) settles the record.
+            this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
+          }),
+        ),
       ),
     );
     if (due.length > 0) this.scheduleFollowUps(connection);

@@ -167,6 +167,21 @@ export class ManagementConnection {
     return new Promise((resolve, reject) => this.pending.set(id, { command: command.lines[0] ?? '', resolve, reject }));
   }
 
+  /**
+   * Runs `send` with the socket corked, so the commands it writes leave in one write. Every write
+   * wakes OpenVPN, which then competes for the CPU with the rest of the batch being written; one
+   * wake-up for forty kills lets them all reach it at once.
+   */
+  together<T>(send: () => T): T {
+    const socket = this.socket;
+    socket?.cork();
+    try {
+      return send();
+    } finally {
+      socket?.uncork();
+    }
+  }
+
   /** Sends a command and throws ManagementReplyError on `ERROR:`. */
   async run(command: EncodedCommand): Promise<CommandReply & { ok: true }> {
     const reply = await this.send(command);
@@ -226,7 +241,7 @@ export class ManagementConnection {
    */
   async sendFollowUps(): Promise<FollowUp[]> {
     const due = this.core.dueFollowUps(this.clock.now());
-    await Promise.all(due.map((followUp) => this.send(followUp.command).catch(() => undefined)));
+    await Promise.all(this.together(() => due.map((followUp) => this.send(followUp.command).catch(() => undefined))));
     return due;
   }
 
