@@ -167,10 +167,13 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   return [...groups.values()];
 }
 
-/** After the commit: each server's gateway hears its accepted intents in one notice, and kills at once. */
+/**
+ * After the commit: each server's gateway hears its accepted intents in one notice, and kills at
+ * once. A record asked for twice in a batch is named once (one `client-kill` per session).
+ */
 function handToGateways(ctx: DomainContext, results: readonly BulkResult[]): void {
-  const accepted = results.filter((r) => r.outcome === 'accepted').map((r) => r.client);
-  for (const clients of groupBy(accepted, (c) => c.vpnServerId)) {
+  const accepted = new Map(results.filter((r) => r.outcome === 'accepted').map((r) => [r.client.id, r.client]));
+  for (const clients of groupBy([...accepted.values()], (c) => c.vpnServerId)) {
     const serverId = clients[0]?.vpnServerId;
     if (serverId === undefined) continue;
     ctx.gateway.clientIntents(serverId, clients);
