@@ -32,6 +32,12 @@ export async function clientsOfSessions(db: Executor, dialect: DialectName, serv
   return (await query.execute(db)).rows;
 }
 
+/** Records of these ids on any server (one statement for a batch of single-client requests). */
+export async function clientsByIds(db: Executor, dialect: DialectName, ids: readonly string[]): Promise<VpnServerClientRow[]> {
+  if (ids.length === 0) return [];
+  return (await sql<VpnServerClientRow>`select * from vpn_server_clients where ${inJsonArray(dialect, 'id', ids)}`.execute(db)).rows;
+}
+
 const CLIENT_COLUMNS = [
   'id',
   'vpn_server_id',

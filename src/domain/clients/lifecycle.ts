@@ -9,7 +9,9 @@ import {
   type ClientFilter,
 } from '../../store/clients.ts';
 import { appendClientEvents, deleteClientEventsBefore, type NewClientEvent } from '../../store/client-events.ts';
-import { insertClientEvents, setClientIntents } from '../../store/session-batch.ts';
+import { clientsByIds, insertClientEvents, setClientIntents } from '../../store/session-batch.ts';
+import { fromRow } from '../../store/clients.ts';
+import { GroupCommit } from '../shared/group-commit.ts';
 import { applySessionFacts } from './ingest.ts';
 import { notFound } from '../../errors/catalogue.ts';
 import type { Actor, DomainContext } from '../context.ts';
@@ -69,10 +71,38 @@ export interface BulkResult {
   outcome: IntentOutcome;
 }
 
-/** Records the wish to disconnect before answering, so it survives a restart of either side. */
+/** A disconnect request for one record, as the API takes them: alone, from one caller. */
+interface DisconnectAsk {
+  serverId: string;
+  clientId: string;
+  actor: Actor;
+  origin: IntentOrigin;
+}
+
+/**
+ * Concurrent single disconnects are written together: one transaction (and one commit) per batch
+ * instead of one each, and every kill of the batch leaves as soon as it committed. A batch goes as
+ * soon as the requests of one event-loop turn are in; the next gathers what arrives meanwhile.
+ */
+const SINGLE_DISCONNECTS = { maxBatch: 256, maxDelayMs: 0 };
+const singleDisconnects = new WeakMap<DomainContext, GroupCommit<DisconnectAsk, BulkResult | undefined>>();
+
+function singleDisconnectsOf(ctx: DomainContext): GroupCommit<DisconnectAsk, BulkResult | undefined> {
+  let group = singleDisconnects.get(ctx);
+  if (group === undefined) {
+    group = new GroupCommit((asks) => disconnectEach(ctx, asks), SINGLE_DISCONNECTS);
+    singleDisconnects.set(ctx, group);
+  }
+  return group;
+}
+
+/**
+ * Records the wish to disconnect before answering, so it survives a restart of either side: the
+ * promise settles once this request's intent is committed (with others of its batch).
+ */
 export async function requestDisconnect(ctx: DomainContext, serverId: string, clientId: string, actor: Actor, origin: IntentOrigin = {}): Promise<IntentOutcome> {
-  const [result] = await disconnectClients(ctx, serverId, async (trx) => [await requireVisibleClient(trx, serverId, clientId)], actor, origin);
-  if (!result) throw new Error(`client ${clientId} has no disconnect result`);
+  const result = await singleDisconnectsOf(ctx).submit({ serverId, clientId, actor, origin });
+  if (!result) throw notFound('VPN server client', clientId);
   return result.outcome;
 }
 
@@ -93,29 +123,94 @@ function disconnectOf(client: VpnClient, mark: DisconnectMark): BulkResult & { c
   return { outcome: 'accepted', client: { ...client, intent: 'disconnect', ...mark }, changed: true };
 }
 
+/** One record to mark, with who asked for it and why. */
+interface Marking {
+  client: VpnClient;
+  actor: Actor;
+  origin: IntentOrigin;
+}
+
+/**
+ * Writes the disconnect intents of `markings` inside `trx`: one update per asker (usually one) and
+ * one insert of events however many records there are, and announces every server touched. A record
+ * asked for twice is marked once; the later ask sees the earlier one's mark, as if it came after.
+ * One result per marking, in order.
+ */
+async function writeDisconnects(ctx: DomainContext, trx: Executor, now: number, markings: readonly Marking[]): Promise<BulkResult[]> {
+  const dialect = ctx.store.caps.name;
+  const seen = new Map<string, VpnClient>();
+  const planned = markings.map(({ client, actor, origin }) => {
+    const cause = origin.cause ?? 'operator';
+    const plan = disconnectOf(seen.get(client.id) ?? client, { intentAt: now, intentBy: actor, intentCause: cause });
+    seen.set(client.id, plan.client);
+    return { ...plan, actor, origin, cause };
+  });
+  const changed = planned.filter((p) => p.changed);
+  for (const sameMark of groupBy(changed, (p) => JSON.stringify([p.actor, p.cause]))) {
+    const { actor, cause } = sameMark[0] ?? {};
+    if (actor === undefined || cause === undefined) continue;
+    await setClientIntents(trx, dialect, sameMark.map((p) => p.client.id), { intent: 'disconnect', intent_at: now, intent_by: actor, intent_cause: cause });
+  }
+  await insertClientEvents(trx, dialect, changed.map((p) => event(p.client, 'disconnect_requested', now, p.actor, linkOf(p.origin))));
+  for (const serverId of new Set(planned.filter((p) => p.outcome === 'accepted').map((p) => p.client.vpnServerId))) await announceIntent(ctx, trx, serverId);
+  return planned.map(({ outcome, client }) => ({ outcome, client }));
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * After the commit: each server's gateway hears its accepted intents in one notice, and kills at
+ * once. A record asked for twice in a batch is named once (one `client-kill` per session).
+ */
+function handToGateways(ctx: DomainContext, results: readonly BulkResult[]): void {
+  const accepted = new Map(results.filter((r) => r.outcome === 'accepted').map((r) => [r.client.id, r.client]));
+  for (const clients of groupBy([...accepted.values()], (c) => c.vpnServerId)) {
+    const serverId = clients[0]?.vpnServerId;
+    if (serverId === undefined) continue;
+    ctx.gateway.clientIntents(serverId, clients);
+    ctx.bus.notify(serverId);
+  }
+}
+
+/**
+ * A batch of single disconnects: the records read in one statement, the intents written in one
+ * transaction, the kills handed on after its commit. `undefined` for a request whose record is not
+ * there (or not on its server, or being deleted): that caller hears not found.
+ */
+async function disconnectEach(ctx: DomainContext, asks: readonly DisconnectAsk[]): Promise<(BulkResult | undefined)[]> {
+  const now = ctx.clock.now();
+  const results = await inTransaction(ctx.store.db, async (trx) => {
+    const rows = await clientsByIds(trx, ctx.store.caps.name, [...new Set(asks.map((a) => a.clientId))]);
+    const byId = new Map(rows.map((row) => [row.id, fromRow(row)]));
+    const found = asks.map((ask) => {
+      const client = byId.get(ask.clientId);
+      return client !== undefined && client.vpnServerId === ask.serverId && isVisible(client) ? { client, actor: ask.actor, origin: ask.origin } : undefined;
+    });
+    const written = await writeDisconnects(ctx, trx, now, found.filter((m) => m !== undefined));
+    return found.map((m) => (m === undefined ? undefined : written.shift()));
+  });
+  handToGateways(ctx, results.filter((r) => r !== undefined));
+  return results;
+}
+
 /**
  * Writes the disconnect intent of every record `select` finds in one transaction, with one
  * statement per table however many there are, then hands the committed intents to the gateway
  * in one notice. One result per record, in `select`'s order.
  */
-async function disconnectClients(ctx: DomainContext, serverId: string, select: (trx: Executor) => Promise<VpnClient[]>, actor: Actor, origin: IntentOrigin): Promise<BulkResult[]> {
+async function disconnectClients(ctx: DomainContext, select: (trx: Executor) => Promise<VpnClient[]>, actor: Actor, origin: IntentOrigin): Promise<BulkResult[]> {
   const now = ctx.clock.now();
-  const mark = { intentAt: now, intentBy: actor, intentCause: origin.cause ?? 'operator' } satisfies DisconnectMark;
-  const link = linkOf(origin);
-  const dialect = ctx.store.caps.name;
-  const results = await inTransaction(ctx.store.db, async (trx) => {
-    const planned = (await select(trx)).map((client) => disconnectOf(client, mark));
-    const changed = planned.filter((p) => p.changed).map((p) => p.client);
-    await setClientIntents(trx, dialect, changed.map((c) => c.id), { intent: 'disconnect', intent_at: now, intent_by: actor, intent_cause: mark.intentCause });
-    await insertClientEvents(trx, dialect, changed.map((c) => event(c, 'disconnect_requested', now, actor, link)));
-    if (planned.some((p) => p.outcome === 'accepted')) await announceIntent(ctx, trx, serverId);
-    return planned.map(({ outcome, client }) => ({ outcome, client }));
-  });
-  const accepted = results.filter((r) => r.outcome === 'accepted').map((r) => r.client);
-  if (accepted.length > 0) {
-    ctx.gateway.clientIntents(serverId, accepted);
-    ctx.bus.notify(serverId);
-  }
+  const results = await inTransaction(ctx.store.db, async (trx) => writeDisconnects(ctx, trx, now, (await select(trx)).map((client) => ({ client, actor, origin }))));
+  handToGateways(ctx, results);
   return results;
 }
 
@@ -142,7 +237,7 @@ export async function requestDelete(ctx: DomainContext, serverId: string, client
 
 /** Disconnects every connected session matching a username and/or common name, one result each. */
 export async function disconnectMatching(ctx: DomainContext, serverId: string, filter: ClientFilter, actor: Actor, origin: IntentOrigin = {}): Promise<BulkResult[]> {
-  return disconnectClients(ctx, serverId, async (trx) => (await connectedClients(trx, serverId, filter)).filter(isVisible), actor, origin);
+  return disconnectClients(ctx, async (trx) => (await connectedClients(trx, serverId, filter)).filter(isVisible), actor, origin);
 }
 
 /** Connected sessions with an intent not yet carried out: what an (re)attached agent must do. */

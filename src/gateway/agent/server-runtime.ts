@@ -255,7 +255,8 @@ export class ServerRuntime {
       // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
       this.dataplane?.sessionEnded(kill.sessionKey);
     }
-    // Written back to back: OpenVPN answers in order, and no client waits for another's reply.
+    // Written in one turn, so they leave in one write: OpenVPN answers in order, and no client
+    // waits for another's reply.
     await Promise.all(
       due.map(({ kill, key }) =>
         connection.killClient(key.cid, kill.reason).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { Duplex } from 'node:stream';
 import assert from 'node:assert/strict';
 import { ManagementConnection } from './management-connection.ts';
 import type { ManagementConnectionOptions } from './management-connection.ts';
@@ -144,4 +145,31 @@ test('a burst of 2000 sessions arrives complete and in order', async (t) => {
   await until(() => facts.length === 6000, `6000 facts (have ${facts.length})`, 20_000);
   assert.deepEqual(facts.slice(0, 3).map((f) => f.type), ['auth_request', 'established', 'disconnected']);
   assert.equal(new Set(facts.map((f) => f.key.cid)).size, 2000);
+});
+
+test('commands sent in one turn leave in one write', async (t) => {
+  const writes: string[] = [];
+  const socket = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      writes.push(chunk.toString());
+      done();
+    },
+    writev(chunks, done) {
+      writes.push(chunks.map(({ chunk }) => String(chunk)).join(''));
+      done();
+    },
+  });
+  const connection = new ManagementConnection({ socketPath: 'in-memory', tickIntervalMs: 0, connect: () => socket });
+  t.after(() => connection.close());
+  setImmediate(() => socket.emit('connect'));
+  await connection.connect();
+
+  const before = writes.length;
+  const kills = [3, 4, 5].map((cid) => connection.killClient(cid, 'bye'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writes.length - before, 1);
+  assert.deepEqual(writes.at(-1)?.match(/client-kill \d+/g), ['client-kill 3', 'client-kill 4', 'client-kill 5']);
+  socket.push('SUCCESS: client-kill command succeeded\r\n'.repeat(3));
+  await Promise.all(kills);
 });
