@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from '../../test/support/dialects.ts';
-import { TestApi } from '../../test/support/api-client.ts';
-import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { withCleanup, type Cleanup } from '../lib/cleanup.ts';
 import { load } from '../lib/load.ts';
-import { startServe } from '../lib/sluice-serve.ts';
+import { startListTarget } from '../lib/list-target.ts';
 import { row, type Benchmark, type Row } from '../lib/result.ts';
 import { seedClients } from '../lib/seed.ts';
 import type { Summary } from '../lib/stats.ts';
@@ -66,15 +64,9 @@ export const list: Benchmark = {
         cleanup.add('remove temp dir', () => rmSync(dir, { recursive: true, force: true }));
         const database = await freshDatabase(dialect);
         cleanup.add('drop database', () => database.drop());
-        // Default log level (info, one line per request), as operators run it; the log goes to a file.
-        const sluice = await startServe(cleanup, { SLUICE_DATABASE_URL: database.url }, ['--gateway', 'none']);
-        const api = await new TestApi(sluice.url, BENCH_ADMIN_KEY).login();
-        const server = await createServer(api, { client_ip_pool: '10.64.0.0/10', client_authentication: [{ method: 'certificate' }] }, false);
-        const serverId = String(server.id);
-        const token = (await (await fetch(`${sluice.url}/identity/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: BENCH_ADMIN_KEY }) })).json()) as { access_token: string };
-        const headers = { authorization: `Bearer ${token.access_token}` };
+        const { sluice, serverId, token, headers } = await startListTarget(cleanup, database.url);
         const path = `/v1/vpn_servers/${serverId}/clients?limit=50&${VERSION}`;
-        const minimalUrl = await startProcess(cleanup, 'minimal list handler', [MINIMAL, database.url, token.access_token]);
+        const minimalUrl = await startProcess(cleanup, 'minimal list handler', [MINIMAL, database.url, token]);
         let seeded = 0;
         let firstP99: number | undefined;
         for (const n of sorted) {

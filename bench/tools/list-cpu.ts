@@ -9,10 +9,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freshDatabase } from '../../test/support/dialects.ts';
-import { TestApi } from '../../test/support/api-client.ts';
-import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { withCleanup } from '../lib/cleanup.ts';
-import { startServe } from '../lib/sluice-serve.ts';
+import { startListTarget } from '../lib/list-target.ts';
 import { seedClients } from '../lib/seed.ts';
 
 const MINIMAL = fileURLToPath(new URL(process.env.MINIMAL ?? '../lib/minimal-list.ts', import.meta.url));
@@ -34,16 +32,11 @@ async function measure(pid: number, url: string, headers: Record<string, string>
 await withCleanup(async (cleanup) => {
   const database = await freshDatabase('sqlite');
   cleanup.add('drop database', () => database.drop());
-  const sluice = await startServe(cleanup, { SLUICE_DATABASE_URL: database.url }, ['--gateway', 'none']);
-  const api = await new TestApi(sluice.url, BENCH_ADMIN_KEY).login();
-  const server = await createServer(api, { client_ip_pool: '10.64.0.0/10', client_authentication: [{ method: 'certificate' }] }, false);
-  const serverId = String(server.id);
-  const token = (await (await fetch(`${sluice.url}/identity/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: BENCH_ADMIN_KEY }) })).json()) as { access_token: string };
-  const headers = { authorization: `Bearer ${token.access_token}` };
+  const { sluice, serverId, token, headers } = await startListTarget(cleanup, database.url);
   await seedClients(database.url, serverId, 0, records);
   // BENCH_PROFILE_DIR profiles the minimal handler too; the pids below tell the two profiles apart.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MINIMAL, database.url, token.access_token], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MINIMAL, database.url, token], { stdio: ['ignore', 'pipe', 'inherit'] });
   process.stdout.write(`sluice serve pid ${sluice.pid}, minimal handler pid ${child.pid ?? '?'}\n`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   cleanup.add('stop minimal', async () => {
