@@ -5,13 +5,14 @@ import {
   deleteClientRow,
   deleteExpiredBatch,
   findClient,
+  fromRow,
   saveClient,
   type ClientFilter,
 } from '../../store/clients.ts';
 import { appendClientEvents, deleteClientEventsBefore, type NewClientEvent } from '../../store/client-events.ts';
 import { clientsByIds, insertClientEvents, setClientIntents } from '../../store/session-batch.ts';
-import { fromRow } from '../../store/clients.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
+import { perObject } from '../shared/per-store.ts';
 import { applySessionFacts } from './ingest.ts';
 import { notFound } from '../../errors/catalogue.ts';
 import type { Actor, DomainContext } from '../context.ts';
@@ -85,16 +86,7 @@ interface DisconnectAsk {
  * soon as the requests of one event-loop turn are in; the next gathers what arrives meanwhile.
  */
 const SINGLE_DISCONNECTS = { maxBatch: 256, maxDelayMs: 0 };
-const singleDisconnects = new WeakMap<DomainContext, GroupCommit<DisconnectAsk, BulkResult | undefined>>();
-
-function singleDisconnectsOf(ctx: DomainContext): GroupCommit<DisconnectAsk, BulkResult | undefined> {
-  let group = singleDisconnects.get(ctx);
-  if (group === undefined) {
-    group = new GroupCommit((asks) => disconnectEach(ctx, asks), SINGLE_DISCONNECTS);
-    singleDisconnects.set(ctx, group);
-  }
-  return group;
-}
+const singleDisconnectsOf = perObject((ctx: DomainContext) => new GroupCommit<DisconnectAsk, BulkResult | undefined>((asks) => disconnectEach(ctx, asks), SINGLE_DISCONNECTS));
 
 /**
  * Records the wish to disconnect before answering, so it survives a restart of either side: the
