@@ -1,13 +1,12 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { SqliteDatabase as KyselySqliteDatabase, SqliteStatement } from 'kysely';
+import { rowObject } from './row-objects.ts';
 
 /** Statements kept compiled, by text; a full cache starts over (texts with `in (…)` lists vary). */
 const STATEMENT_CACHE_SIZE = 500;
 
 /** Statements that may change a table's columns, and with them what a cached `select *` returns. */
 const SCHEMA_CHANGE = /^\s*(?:create|alter|drop)\b/i;
-
-type Row = Record<string, unknown>;
 
 /**
  * Rows of a reading statement as objects, built here from better-sqlite3's arrays: the driver
@@ -19,11 +18,7 @@ type Row = Record<string, unknown>;
 function rowsAsObjects(statement: SqliteDatabase.Statement): SqliteStatement {
   const raw = statement.raw(true);
   const names = raw.columns().map((column) => column.name);
-  const toObject = (values: unknown[]): Row => {
-    const row: Row = {};
-    for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
-    return row;
-  };
+  const toObject = (values: unknown[]): Record<string, unknown> => rowObject(names, values);
   return {
     reader: true,
     all: (parameters) => (raw.all(parameters) as unknown[][]).map(toObject),
