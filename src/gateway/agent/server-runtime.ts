@@ -255,16 +255,16 @@ export class ServerRuntime {
       // Nothing of the session passes from now on, though OpenVPN reports its end seconds later.
       this.dataplane?.sessionEnded(kill.sessionKey);
     }
-    // Written in one turn, so they leave in one write: OpenVPN answers in order, and no client
-    // waits for another's reply.
-    await Promise.all(
-      due.map(({ kill, key }) =>
-        connection.killClient(key.cid, kill.reason).catch((error: unknown) => {
-          // Gone already: the DISCONNECT (or the next reconcile) settles the record.
-          this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
-        }),
-      ),
+    // Written together and released at once, so they leave in one write now: OpenVPN answers in
+    // order, and no client waits for another's reply or for the rest of this turn.
+    const replies = due.map(({ kill, key }) =>
+      connection.killClient(key.cid, kill.reason).catch((error: unknown) => {
+        // Gone already: the DISCONNECT (or the next reconcile) settles the record.
+        this.log.info({ serverId: this.serverId, session: kill.sessionKey, err: error }, 'client-kill refused');
+      }),
     );
+    connection.releaseWrites();
+    await Promise.all(replies);
     if (due.length > 0) this.scheduleFollowUps(connection);
   }
 

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { Duplex } from 'node:stream';
 import assert from 'node:assert/strict';
 import { ManagementConnection } from './management-connection.ts';
@@ -147,7 +147,8 @@ test('a burst of 2000 sessions arrives complete and in order', async (t) => {
   assert.equal(new Set(facts.map((f) => f.key.cid)).size, 2000);
 });
 
-test('commands sent in one turn leave in one write', async (t) => {
+/** A socket that records each write it gets (several corked commands arrive as one writev). */
+async function recordingConnection(t: TestContext): Promise<{ connection: ManagementConnection; socket: Duplex; writes: string[] }> {
   const writes: string[] = [];
   const socket = new Duplex({
     read() {},
@@ -164,7 +165,11 @@ test('commands sent in one turn leave in one write', async (t) => {
   t.after(() => connection.close());
   setImmediate(() => socket.emit('connect'));
   await connection.connect();
+  return { connection, socket, writes };
+}
 
+test('commands sent in one turn leave in one write', async (t) => {
+  const { connection, socket, writes } = await recordingConnection(t);
   const before = writes.length;
   const kills = [3, 4, 5].map((cid) => connection.killClient(cid, 'bye'));
   await new Promise((resolve) => setImmediate(resolve));
@@ -172,4 +177,19 @@ test('commands sent in one turn leave in one write', async (t) => {
   assert.deepEqual(writes.at(-1)?.match(/client-kill \d+/g), ['client-kill 3', 'client-kill 4', 'client-kill 5']);
   socket.push('SUCCESS: client-kill command succeeded\r\n'.repeat(3));
   await Promise.all(kills);
+});
+
+test('released writes leave at once, together, without waiting for the turn to end', async (t) => {
+  const { connection, socket, writes } = await recordingConnection(t);
+  const before = writes.length;
+  const kills = [6, 7].map((cid) => connection.killClient(cid, 'bye'));
+  assert.equal(writes.length, before, 'corked while the turn writes');
+  connection.releaseWrites();
+  assert.equal(writes.length - before, 1, 'left in one write, still within the turn');
+  assert.deepEqual(writes.at(-1)?.match(/client-kill \d+/g), ['client-kill 6', 'client-kill 7']);
+  const later = connection.killClient(8, 'bye');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes.slice(before + 1).join('').match(/client-kill \d+/g), ['client-kill 8'], 'a later write of the same turn still leaves');
+  socket.push('SUCCESS: client-kill command succeeded\r\n'.repeat(3));
+  await Promise.all([...kills, later]);
 });

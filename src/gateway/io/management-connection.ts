@@ -72,8 +72,8 @@ export class ManagementConnection {
   private readonly options: ManagementConnectionOptions;
   private socket: Duplex | undefined;
   private closed = false;
-  /** Writes of this tick wait in the socket until the next one. */
-  private corked = false;
+  /** The socket whose writes of this turn wait to leave together (see writeCoalesced). */
+  private corked: { socket: Duplex } | undefined;
   private closeError: Error | undefined;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners: { [K in keyof ManagementConnectionEvents]: Set<Listener<ManagementConnectionEvents[K]>> } = {
@@ -171,20 +171,32 @@ export class ManagementConnection {
 
   /**
    * A batch of decisions is answered, and a batch of kills sent, in one burst of callbacks: the
-   * commands of one burst leave in one write (corked until the next tick). A write each was a
-   * system call each, and every write woke OpenVPN, which then took a core from the agent still
-   * writing the rest (forty kills of one commit left over 40 ms in chunks).
+   * commands of one burst leave in one write (corked until the next tick, or until releaseWrites).
+   * A write each was a system call each, and every write woke OpenVPN, which then took a core from
+   * the agent still writing the rest (forty kills of one commit left over 40 ms in chunks).
    */
   private writeCoalesced(socket: Duplex, text: string): void {
-    if (!this.corked) {
-      this.corked = true;
+    if (this.corked?.socket !== socket) {
+      this.releaseWrites();
+      const corked = { socket };
+      this.corked = corked;
       socket.cork();
       process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
+        if (this.corked === corked) this.releaseWrites();
       });
     }
     socket.write(text);
+  }
+
+  /**
+   * Sends what this turn wrote so far at once instead of at the turn's end. The end of the turn
+   * can be far: a kill written after its intent's commit would otherwise wait for the rest of the
+   * request (the answer, the audit row) before it left.
+   */
+  releaseWrites(): void {
+    const corked = this.corked;
+    this.corked = undefined;
+    corked?.socket.uncork();
   }
 
   /** Sends a command and throws ManagementReplyError on `ERROR:`. */
