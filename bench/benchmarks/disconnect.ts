@@ -5,6 +5,7 @@ import { row, type Benchmark, type Row } from '../lib/result.ts';
 import { startSluiceVpn, type SluiceVpn } from '../lib/sluice-vpn.ts';
 import { summarize } from '../lib/stats.ts';
 import { startClients } from '../lib/vpn-clients.ts';
+import { KeepAliveCaller } from '../lib/keepalive-caller.ts';
 import type { RawServer } from '../lib/raw-openvpn.ts';
 import type { Cleanup } from '../lib/cleanup.ts';
 import type { Json } from '../../test/support/api-client.ts';
@@ -28,8 +29,16 @@ export async function sluiceRound(cleanup: Cleanup, sluice: SluiceVpn, n: number
   }, 30_000, 20);
   const pending = new Set<string>(rows.map((r: Json) => String(r.id)));
   const seenAt = new Map<string, number>();
-  const started = performance.now();
-  await Promise.all(rows.map((r: Json) => sluice.api.ok('POST', `/v1/vpn_servers/${sluice.serverId}/clients/${String(r.id)}/disconnect`)));
+  const caller = new KeepAliveCaller(sluice.api, n);
+  let started = 0;
+  try {
+    await caller.open(n);
+    started = performance.now();
+    const statuses = await Promise.all(rows.map((r: Json) => caller.post(`/v1/vpn_servers/${sluice.serverId}/clients/${String(r.id)}/disconnect`)));
+    if (statuses.some((s) => s !== 202)) throw new Error(`disconnect answered ${statuses.join(', ')}, expected 202 each`);
+  } finally {
+    caller.close();
+  }
   // Exits first, event-driven: polling the API meanwhile would load the server under test.
   // OpenVPN's DISCONNECT comes seconds later, so nothing is missed by polling after.
   await until('every client exited', () => (clients.every((c) => c.exitedAt !== undefined) ? true : undefined), 30_000, 1);
