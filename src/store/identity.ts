@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 import type { DialectName } from './dialect.ts';
-import { inJsonArray, sqliteJsonRows } from './json-array.ts';
+import { inJsonText, sqliteJsonRows } from './json-array.ts';
+import { QueryShapes } from './query-shapes.ts';
 import type { Role, RoleBinding } from '../domain/identity/roles.ts';
 
 export interface User {
@@ -12,6 +13,9 @@ export interface User {
   /** Epoch ms; tokens issued at or before it are refused. */
   tokensValidAfter: number;
 }
+
+/** Statements of the VPN decision path, compiled once per store (see QueryShapes). */
+const decisionShapes = new QueryShapes();
 
 const toUser = (row: { id: string; name: string; disabled: number; created_at: number; tokens_valid_after: number }): User => ({
   id: row.id,
@@ -49,14 +53,17 @@ export interface UserAccess {
 export async function findUsersAccess(db: Executor, dialect: DialectName, names: readonly string[]): Promise<Map<string, UserAccess>> {
   const found = new Map<string, UserAccess>();
   if (names.length === 0) return found;
-  const rows = await db
-    .selectFrom('users as u')
-    .leftJoin('role_bindings as b', 'b.user_id', 'u.id')
-    .selectAll('u')
-    .select(['b.role', 'b.vpn_server_id'])
-    .select((eb) => eb.exists(eb.selectFrom('api_keys as k').select('k.id').whereRef('k.user_id', '=', 'u.id')).as('has_api_key'))
-    .where(inJsonArray(dialect, 'u.name', names))
-    .execute();
+  // Built once per store: every VPN decision batch runs it, and building it cost more than its run.
+  const query = decisionShapes.compile(db, 'users-access', [JSON.stringify(names)], (mark) =>
+    db
+      .selectFrom('users as u')
+      .leftJoin('role_bindings as b', 'b.user_id', 'u.id')
+      .selectAll('u')
+      .select(['b.role', 'b.vpn_server_id'])
+      .select((eb) => eb.exists(eb.selectFrom('api_keys as k').select('k.id').whereRef('k.user_id', '=', 'u.id')).as('has_api_key'))
+      .where(inJsonText(dialect, 'u.name', mark<string>(0))),
+  );
+  const { rows } = await db.executeQuery(query);
   for (const row of rows) {
     let access = found.get(row.name);
     // PostgreSQL answers a boolean, SQLite 0 or 1.

@@ -7,7 +7,11 @@ import type { DialectName } from './dialect.ts';
  * one statement per batch). The dialects differ only in how a JSON array becomes rows.
  */
 export function inJsonArray(dialect: DialectName, column: string, values: readonly string[]): RawBuilder<SqlBool> {
-  const data = JSON.stringify(values);
+  return inJsonText(dialect, column, JSON.stringify(values));
+}
+
+/** The same over an array already encoded as JSON text, or a query shape's mark standing in for one. */
+export function inJsonText(dialect: DialectName, column: string, data: string): RawBuilder<SqlBool> {
   return dialect === 'postgres'
     ? sql<SqlBool>`${sql.ref(column)} in (select json_array_elements_text(${data}::json))`
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${data}))`;

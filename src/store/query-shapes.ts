@@ -18,7 +18,7 @@ const MARKER = '\u0000sluice-slot:';
  * client list). A shape is built once with markers in place of the values, and each marker's
  * position among the compiled parameters says where that value goes in later runs. The key must
  * name everything that changes the text (which filters, sort, a cursor or not); the values must be
- * plain ones bound as parameters (no lists, no JSON). Kept per executor, as texts differ by dialect.
+ * plain ones bound as parameters: no lists, though a JSON array goes in as its text (inJsonText). Kept per executor, as texts differ by dialect.
  */
 export class QueryShapes {
   private readonly byExecutor = new WeakMap<object, Map<string, Shape>>();

@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.ts';
 import type { DialectName } from './dialect.ts';
-import { inJsonArray } from './json-array.ts';
+import { inJsonText } from './json-array.ts';
+import { QueryShapes } from './query-shapes.ts';
+
+/** The lockout read of every VPN decision batch, compiled once per store (see QueryShapes). */
+const counterShapes = new QueryShapes();
 
 /** A fixed-window counter: `hits` so far in the window that ends at `resetAt` (epoch ms). */
 export interface Counter {
@@ -38,7 +42,10 @@ export async function readCounter(db: Executor, key: string, now: number): Promi
 /** The open counters among `keys`, in one read with one text whatever their number. */
 export async function readCounters(db: Executor, dialect: DialectName, keys: readonly string[], now: number): Promise<Map<string, Counter>> {
   if (keys.length === 0) return new Map();
-  const rows = await db.selectFrom('rate_limits').select(['key', 'hits', 'reset_at']).where(inJsonArray(dialect, 'key', keys)).where('reset_at', '>', now).execute();
+  const query = counterShapes.compile(db, 'open-counters', [JSON.stringify(keys), now], (mark) =>
+    db.selectFrom('rate_limits').select(['key', 'hits', 'reset_at']).where(inJsonText(dialect, 'key', mark<string>(0))).where('reset_at', '>', mark<number>(1)),
+  );
+  const { rows } = await db.executeQuery(query);
   return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: Number(r.reset_at) }]));
 }
 
