@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { DomainContext } from '../context.ts';
 import type { Counter } from '../../store/rate-limits.ts';
@@ -24,7 +25,11 @@ const hex = (bytes: Uint8Array | number[]): string => Buffer.from(bytes).toStrin
 
 /** The address as one canonical text (IPv4-mapped IPv6 as IPv4); undefined when it is none. */
 function addressBytes(address: string | undefined): number[] | undefined {
-  if (!address || !ipaddr.isValid(address)) return undefined;
+  if (!address) return undefined;
+  // OpenVPN's untrusted_ip is a dotted quad for IPv4: read directly, it skips two full parses
+  // on every VPN decision. isIPv4 takes exactly the canonical form (no leading zeros).
+  if (isIPv4(address)) return address.split('.').map(Number);
+  if (!ipaddr.isValid(address)) return undefined;
   const parsed = ipaddr.parse(address);
   const plain = parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
   return plain.toByteArray();
