@@ -188,7 +188,9 @@ async function disconnectEach(ctx: DomainContext, asks: readonly DisconnectAsk[]
       return client !== undefined && client.vpnServerId === ask.serverId && isVisible(client) ? { client, actor: ask.actor, origin: ask.origin } : undefined;
     });
     const written = await writeDisconnects(ctx, trx, now, found.filter((m) => m !== undefined));
-    return found.map((m) => (m === undefined ? undefined : written.shift()));
+    // One result per found request, in order: hand them back by position.
+    let next = 0;
+    return found.map((m) => (m === undefined ? undefined : written[next++]));
   });
   handToGateways(ctx, results.filter((r) => r !== undefined));
   return results;
