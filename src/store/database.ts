@@ -9,6 +9,7 @@ import { capabilities, type DialectCapabilities } from './dialect.ts';
 import { PostgresSingleton, localSingleton, type SingletonLock, type SingletonName } from './singletons.ts';
 import { migrations } from './migrations/index.ts';
 import { withStatementCache } from './sqlite-statements.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { rowObject } from './row-objects.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -63,6 +64,7 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
+  const checkpointer = file === ':memory:' ? undefined : new SqliteCheckpointer(native, file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }), ...(log && { log }) });
   return {
     db,
@@ -73,7 +75,10 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): Store {
     ping: async () => {
       native.prepare('select 1').get();
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
   };
 }
 
