@@ -47,6 +47,13 @@ function describe(subject: string): { kind: Lockout['kind']; subject: string } {
   return { kind: 'address', subject: ipaddr.fromByteArray([...bytes]).toString() };
 }
 
+/** The lockout counters of one attempt: its user's, its address's (when it has one), and both. */
+export interface AttemptKeys {
+  user: string;
+  address: string | undefined;
+  all: string[];
+}
+
 /**
  * Guessing passcodes over the VPN: failed username authentications are counted per user and per
  * remote address (OpenVPN's untrusted_ip). A full budget locks the user or the address out —
@@ -61,23 +68,27 @@ export class VpnAuthLockouts {
     this.addresses = new FailureBudget(ctx, 'vpnauth-address', limits.address);
   }
 
-  /** The counters an attempt's check reads: its user's and its remote address's (none when off). */
-  counterKeys(username: string, remoteAddress: string | undefined): string[] {
-    if (!this.users.rate && !this.addresses.rate) return [];
+  /**
+   * The counters an attempt's check reads: its user's and its remote address's; undefined when
+   * lockouts are off. Worked out once per decision, for the read and for `judge`.
+   */
+  attemptKeys(username: string, remoteAddress: string | undefined): AttemptKeys | undefined {
+    if (!this.users.rate && !this.addresses.rate) return undefined;
+    const user = this.users.key(userSubject(username));
     const address = addressSubject(remoteAddress);
-    return address ? [this.users.key(userSubject(username)), this.addresses.key(address)] : [this.users.key(userSubject(username))];
+    return { user, address: address && this.addresses.key(address), all: address ? [user, this.addresses.key(address)] : [user] };
   }
 
   /**
    * Why the attempt is refused before its passcode is looked at (undefined when it may go on), and
-   * whether the user has failures a success should clear — from the counters of `counterKeys`.
+   * whether the user has failures a success should clear — from the counters read for `keys`.
    */
-  judge(counters: ReadonlyMap<string, Counter>, username: string, remoteAddress: string | undefined): { refusal: string | undefined; userHasFailures: boolean } {
-    const user = counters.get(this.users.key(userSubject(username)));
+  judge(counters: ReadonlyMap<string, Counter>, keys: AttemptKeys | undefined, remoteAddress: string | undefined): { refusal: string | undefined; userHasFailures: boolean } {
+    if (!keys) return { refusal: undefined, userHasFailures: false };
+    const user = counters.get(keys.user);
     const userHasFailures = user !== undefined && user.hits > 0;
     if (this.users.lockedBy(user) !== undefined) return { refusal: 'user is locked out after too many failed attempts', userHasFailures };
-    const address = addressSubject(remoteAddress);
-    if (address && this.addresses.lockedBy(counters.get(this.addresses.key(address))) !== undefined) {
+    if (keys.address && this.addresses.lockedBy(counters.get(keys.address)) !== undefined) {
       return { refusal: `remote address ${remoteAddress ?? ''} is locked out after too many failed attempts`, userHasFailures };
     }
     return { refusal: undefined, userHasFailures };

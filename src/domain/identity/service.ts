@@ -299,8 +299,9 @@ export class IdentityService {
   async verifyVpnCredentials(serverId: string, username: string, passcode: string, attempt: VpnAttempt = {}): Promise<{ ok: true; userId: string } | { ok: false; reason: string }> {
     // The user and the lockout counters in one batched read; a lockout still refuses first, and
     // nothing of what was read about the user reaches a locked-out caller.
-    const facts = await this.decisionReads.read({ username, counterKeys: this.lockouts.counterKeys(username, attempt.remoteAddress) });
-    const { refusal, userHasFailures } = this.lockouts.judge(facts.counters, username, attempt.remoteAddress);
+    const keys = this.lockouts.attemptKeys(username, attempt.remoteAddress);
+    const facts = await this.decisionReads.read({ username, counterKeys: keys?.all ?? [] });
+    const { refusal, userHasFailures } = this.lockouts.judge(facts.counters, keys, attempt.remoteAddress);
     if (refusal) return { ok: false, reason: refusal };
     const access = accessVerdict(serverId, facts.access);
     const result = access.ok ? await this.spendPasscode(serverId, access.user, passcode, attempt.sessionKey) : access;
