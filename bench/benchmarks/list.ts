@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from '../../test/support/dialects.ts';
+import { API_VERSION as VERSION } from '../../test/support/api-client.ts';
 import { withCleanup, type Cleanup } from '../lib/cleanup.ts';
 import { load } from '../lib/load.ts';
 import { startListTarget } from '../lib/list-target.ts';
@@ -16,7 +17,6 @@ const MINIMAL = fileURLToPath(new URL('../lib/minimal-list.ts', import.meta.url)
 /** Goals of issue 12: Sluice ≥ 0.8× the minimal handler on SQLite; PostgreSQL ≥ 0.7× SQLite's rate. */
 const MINIMAL_GOAL = 0.8;
 const PG_VS_SQLITE_GOAL = 0.7;
-const VERSION = 'version=2026-11-25&generation=2';
 
 /** A bare Fastify process serving `body`; resolves with its URL. */
 async function startBare(cleanup: Cleanup, dir: string, body: string): Promise<string> {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { openStore } from '../../src/store/database.ts';
 import { freshDatabase } from '../../test/support/dialects.ts';
-import { TestApi } from '../../test/support/api-client.ts';
+import { API_VERSION as VERSION, TestApi } from '../../test/support/api-client.ts';
 import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { withCleanup } from '../lib/cleanup.ts';
 import { load, type LoadResult } from '../lib/load.ts';
@@ -13,7 +13,6 @@ import { seedClients } from '../lib/seed.ts';
 import { summarize } from '../lib/stats.ts';
 
 const VARIANT = fileURLToPath(new URL('../lib/serve-variant.ts', import.meta.url));
-const VERSION = 'version=2026-11-25&generation=2';
 const CONNECTIONS = 50;
 
 /** CPU time the process has used, ms (utime + stime from /proc, 100 ticks a second). */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { TestApi } from '../../test/support/api-client.ts';
+import { API_VERSION, TestApi } from '../../test/support/api-client.ts';
 import { newId } from '../../src/domain/shared/ids.ts';
 import { BENCH_ADMIN_KEY, createServer } from '../lib/api.ts';
 import { sleep, until, withCleanup, type Cleanup } from '../lib/cleanup.ts';
@@ -15,7 +15,7 @@ const INSERT_CLIENT = `insert into vpn_server_clients (id, vpn_server_id, sessio
 async function follow(cleanup: Cleanup, api: TestApi, serverId: string): Promise<Map<string, number>> {
   const controller = new AbortController();
   cleanup.add('close stream', () => controller.abort());
-  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}/client_events?version=2026-11-25&generation=2`, { headers: { authorization: `Bearer ${api.bearer()}` }, signal: controller.signal });
+  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}/client_events?${API_VERSION}`, { headers: { authorization: `Bearer ${api.bearer()}` }, signal: controller.signal });
   if (res.status !== 200) throw new Error(`stream refused: ${res.status}`);
   const seen = new Map<string, number>();
   const reader = res.body!.getReader();

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { TestApi } from '../../test/support/api-client.ts';
+import { API_VERSION, type TestApi } from '../../test/support/api-client.ts';
 
 /**
  * API calls over connections opened ahead, through Node's own HTTP client. Where a benchmark
@@ -23,7 +23,7 @@ export class KeepAliveCaller {
 
   /** A POST with no body; resolves with the status once the answer is read. */
   post(path: string): Promise<number> {
-    return this.request('POST', `${path}?version=2026-11-25&generation=2`, true);
+    return this.request('POST', `${path}?${API_VERSION}`, true);
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freshDatabase } from '../../test/support/dialects.ts';
+import { API_VERSION } from '../../test/support/api-client.ts';
 import { withCleanup } from '../lib/cleanup.ts';
 import { startListTarget } from '../lib/list-target.ts';
 import { seedClients } from '../lib/seed.ts';
@@ -44,7 +45,7 @@ await withCleanup(async (cleanup) => {
     await exited;
   });
   const minimalUrl = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8').trim())));
-  const path = `/v1/vpn_servers/${serverId}/clients?limit=50&version=2026-11-25&generation=2`;
+  const path = `/v1/vpn_servers/${serverId}/clients?limit=50&${API_VERSION}`;
   await measure(sluice.pid, `${sluice.url}${path}`, headers, 3000);
   await measure(child.pid ?? 0, `${minimalUrl}${path}`, headers, 3000);
   for (let round = 0; round < rounds; round++) {

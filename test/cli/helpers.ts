@@ -6,10 +6,11 @@ import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { memoryIo } from '../../src/cli/test-io.ts';
 import { startSluice } from '../support/sluice-process.ts';
+import { API_VERSION } from '../support/api-client.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 const ENTRY = join(REPO, 'src/cli/main.ts');
-export const VERSION_QUERY = 'version=2026-11-25&generation=2';
+export const VERSION_QUERY = API_VERSION;
 
 export type Server = Awaited<ReturnType<typeof startSluice>>;
 

@@ -15,8 +15,7 @@ import { freeUdpPort, startVpnClient, type VpnClientProcess } from '../support/o
 import { realOpenVpnSkipReason } from '../support/real-openvpn.ts';
 import { browserSkipReason, launchBrowser, shot } from '../support/browser.ts';
 import { startSluice } from '../support/sluice-process.ts';
-
-const VERSION = 'version=2026-11-25&generation=2';
+import { API_VERSION as VERSION } from '../support/api-client.ts';
 
 const reason = browserSkipReason();
 const openvpnMissing = reason ? undefined : realOpenVpnSkipReason();

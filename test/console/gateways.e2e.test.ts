@@ -14,8 +14,8 @@ import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { browserSkipReason, launchBrowser, shot } from '../support/browser.ts';
 import { startSluice } from '../support/sluice-process.ts';
+import { API_VERSION as VERSION } from '../support/api-client.ts';
 
-const VERSION = 'version=2026-11-25&generation=2';
 const TOKEN = /^sjt_[A-Za-z0-9_-]{43}$/;
 
 const reason = browserSkipReason();

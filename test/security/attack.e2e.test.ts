@@ -10,12 +10,11 @@ import { Agent, request as httpRequest } from 'node:http';
 import { DEFAULT_LIMITS } from '../../src/config/limits.ts';
 import { startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/dialects.ts';
-import { TestApi, type Json } from '../support/api-client.ts';
+import { API_VERSION as VERSION, TestApi, type Json } from '../support/api-client.ts';
 import { cliEnv, runCli } from '../cli/helpers.ts';
 import { eventually, freeUdpPort, openvpnAvailable, startVpnClient, type VpnClientProcess } from '../support/openvpn-client.ts';
 
 const APIKEY_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
-const VERSION = 'version=2026-11-25&generation=2';
 
 const agents = new Map<string, Agent>();
 /** A keep-alive agent per loopback source address: each attacker has its own address. */

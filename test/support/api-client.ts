@@ -7,6 +7,9 @@ export type Json = any;
 
 import { request as httpRequest } from 'node:http';
 
+/** The query every versioned API call carries: the API version and generation Sluice answers. */
+export const API_VERSION = 'version=2026-11-25&generation=2';
+
 /** fetch's answer as far as these tests read it. */
 interface Answer {
   status: number;
@@ -60,7 +63,7 @@ export class TestApi {
   }
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
-    const url = `${this.base}${path}${path.includes('?') ? '&' : '?'}version=2026-11-25&generation=2`;
+    const url = `${this.base}${path}${path.includes('?') ? '&' : '?'}${API_VERSION}`;
     const res = await this.send(url, {
       method,
       headers: { authorization: `Bearer ${this.token ?? ''}`, ...(body !== undefined && { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }), ...headers },

@@ -13,9 +13,10 @@ import { openStore, type QueryObserver, type Store } from '../../src/store/datab
 import type { DomainContext, GatewayPort } from '../../src/domain/context.ts';
 import type { Role } from '../../src/domain/identity/roles.ts';
 import { freshDatabase, type TestDialect } from './dialects.ts';
+import { API_VERSION } from './api-client.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from '../../src/config/limits.ts';
 
-export const VERSION = 'version=2026-11-25&generation=2';
+export const VERSION = API_VERSION;
 export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 
 /** A clock tests move by hand. */

@@ -3,7 +3,7 @@
  * replica suites watch what each replica sends.
  */
 import assert from 'node:assert/strict';
-import type { TestApi } from './api-client.ts';
+import { API_VERSION, type TestApi } from './api-client.ts';
 
 export interface StreamEvent {
   seq: number;
@@ -21,7 +21,7 @@ export interface Stream {
 export async function follow(api: TestApi, serverId: string, lastEventId?: number): Promise<Stream> {
   const controller = new AbortController();
   const headers: Record<string, string> = { authorization: `Bearer ${api.bearer()}`, ...(lastEventId !== undefined && { 'last-event-id': String(lastEventId) }) };
-  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}/client_events?version=2026-11-25&generation=2`, { headers, signal: controller.signal });
+  const res = await fetch(`${api.base}/v1/vpn_servers/${serverId}/client_events?${API_VERSION}`, { headers, signal: controller.signal });
   assert.equal(res.status, 200);
   const events: StreamEvent[] = [];
   const reader = res.body!.getReader();
