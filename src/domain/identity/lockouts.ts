@@ -75,8 +75,9 @@ export class VpnAuthLockouts {
   attemptKeys(username: string, remoteAddress: string | undefined): AttemptKeys | undefined {
     if (!this.users.rate && !this.addresses.rate) return undefined;
     const user = this.users.key(userSubject(username));
-    const address = addressSubject(remoteAddress);
-    return { user, address: address && this.addresses.key(address), all: address ? [user, this.addresses.key(address)] : [user] };
+    const subject = addressSubject(remoteAddress);
+    const address = subject && this.addresses.key(subject);
+    return { user, address, all: address ? [user, address] : [user] };
   }
 
   /**
